@@ -1,0 +1,53 @@
+# Every dependency comes from a Debian 12 package; a missing one stops with the package's name.
+# scripts/setup.sh installs them all.
+
+macro(asor_require_package name debian_package)
+  find_package(${name} ${ARGN} QUIET)
+  if(NOT ${name}_FOUND)
+    message(FATAL_ERROR "asor: dependency '${name}' not found. On Debian 12 install it with:\n"
+                        "  apt-get install ${debian_package}\n"
+                        "(or run scripts/setup.sh, which installs every dependency)")
+  endif()
+endmacro()
+
+asor_require_package(Eigen3 libeigen3-dev 3.4 NO_MODULE)
+asor_require_package(spdlog libspdlog-dev CONFIG)
+asor_require_package(OpenMP "g++ (libgomp) or libomp-14-dev for clang")
+asor_require_package(Boost libboost1.81-dev 1.81 CONFIG)
+if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH)
+  asor_require_package(boost_json libboost-json1.81-dev 1.81 CONFIG)
+  asor_require_package(CLI11 libcli11-dev CONFIG)
+endif()
+
+# CHOLMOD (SuiteSparse 5.x in Debian 12 ships no CMake package): find the header and library.
+find_path(CHOLMOD_INCLUDE_DIR cholmod.h PATH_SUFFIXES suitesparse)
+find_library(CHOLMOD_LIBRARY cholmod)
+if(NOT CHOLMOD_INCLUDE_DIR OR NOT CHOLMOD_LIBRARY)
+  message(FATAL_ERROR "asor: CHOLMOD not found. On Debian 12 install it with:\n"
+                      "  apt-get install libsuitesparse-dev")
+endif()
+add_library(asor_cholmod INTERFACE)
+target_include_directories(asor_cholmod SYSTEM INTERFACE ${CHOLMOD_INCLUDE_DIR})
+target_link_libraries(asor_cholmod INTERFACE ${CHOLMOD_LIBRARY})
+
+# STRUMPACK: no Debian package; compiled in only when its CMake package is found.
+set(ASOR_HAVE_STRUMPACK OFF)
+if(NOT ASOR_WITH_STRUMPACK STREQUAL "OFF")
+  find_package(STRUMPACK CONFIG QUIET)
+  if(STRUMPACK_FOUND)
+    set(ASOR_HAVE_STRUMPACK ON)
+    message(STATUS "asor: STRUMPACK found, reference backend enabled")
+  elseif(ASOR_WITH_STRUMPACK STREQUAL "ON")
+    message(FATAL_ERROR "asor: ASOR_WITH_STRUMPACK=ON but find_package(STRUMPACK CONFIG) failed. "
+                        "STRUMPACK has no Debian package; build it and set STRUMPACK_DIR.")
+  else()
+    message(STATUS "asor: STRUMPACK not found, reference backend disabled (optional)")
+  endif()
+endif()
+
+if(ASOR_BUILD_TESTS)
+  asor_require_package(GTest libgtest-dev CONFIG)
+endif()
+if(ASOR_BUILD_BENCH)
+  asor_require_package(benchmark libbenchmark-dev CONFIG)
+endif()

@@ -1,0 +1,22 @@
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS asor_lib EXPORT asorTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/asor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/include/asor/config.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/asor)
+if(TARGET asor_cli)
+  install(TARGETS asor_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(PROGRAMS scripts/asor_plot.py DESTINATION ${CMAKE_INSTALL_DATADIR}/asor)
+endif()
+install(EXPORT asorTargets NAMESPACE asor:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/asor)
+configure_package_config_file(cmake/asorConfig.cmake.in ${PROJECT_BINARY_DIR}/asorConfig.cmake
+                              INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/asor)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/asorConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/asorConfig.cmake ${PROJECT_BINARY_DIR}/asorConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/asor)

@@ -1,0 +1,31 @@
+#pragma once
+/// \file matrix_market.hpp
+/// \brief Matrix Market reader and writer.
+///
+/// Reads `coordinate` matrices with field real, integer or pattern (pattern entries are 1.0) and
+/// symmetry general or symmetric (the mirror of each off-diagonal entry is added), and `array`
+/// real/integer general vectors (n x 1). Duplicate entries are an error (the file and line of the
+/// second occurrence are named): a solver input with two values for one entry is ambiguous.
+/// Sizes declared in the header are checked against what follows before anything is allocated
+/// in proportion to them.
+
+#include <string>
+
+#include "asor/io/errors.hpp"
+#include "asor/matrix.hpp"
+
+namespace asor::io {
+
+/// \throws input_error naming the file, the line and the problem.
+sparse_matrix read_matrix_market(const std::string& path);
+/// \brief A vector stored as a Matrix Market `array` (n x 1) or `coordinate` (n x 1) file.
+/// \throws input_error naming the file, the line and the problem.
+vector read_matrix_market_vector(const std::string& path);
+
+/// \brief Writes \p A as `coordinate real symmetric` (lower triangle) when \p symmetric, else
+/// `coordinate real general`; values with 17 significant digits (round-trip exact).
+void write_matrix_market(const std::string& path, const sparse_matrix& A, bool symmetric = true);
+/// \brief Writes \p x as `array real general`, 17 significant digits.
+void write_matrix_market_vector(const std::string& path, const vector& x);
+
+}  // namespace asor::io

@@ -1,0 +1,76 @@
+#pragma once
+/// \file options.hpp
+/// \brief Everything that configures a solve.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "asor/progress.hpp"
+#include "asor/stop.hpp"
+#include "asor/sweep.hpp"
+
+namespace asor {
+
+/// \brief The relaxation methods. All run on the kernel of sweep.hpp.
+enum class method {
+  jacobi,        ///< weighted Jacobi (parallel, exact residual each sweep)
+  sor,           ///< sequential SOR (direction forward, backward or symmetric)
+  ssor,          ///< sequential symmetric SOR (sor with direction = symmetric)
+  multicolor,    ///< parallel multicolor SOR (greedy coloring; colors in sequence)
+  block_jacobi,  ///< parallel block-Jacobi with inner SOR sweeps, a barrier between sweeps
+  async,         ///< asynchronous block SOR: no barrier, provisional results, verified stop
+};
+
+/// \returns "jacobi", "sor", "ssor", "multicolor", "block-jacobi" or "async".
+std::string_view to_string(method m) noexcept;
+/// \returns the method named \p name (as to_string writes it), or nullopt.
+std::optional<method> method_from_string(std::string_view name) noexcept;
+/// \returns "forward", "backward" or "symmetric".
+std::string_view to_string(sweep_direction d) noexcept;
+
+/// \brief What to do when a solve diverges.
+enum class fallback_policy {
+  none,       ///< stop with stop_reason::diverged
+  omega_one,  ///< restart from the last verified x with omega = 1
+  l1,         ///< restart from the last verified x in l1 mode (omega = 1)
+};
+
+/// \brief Fault-injection hook, called on a worker thread after each block sweep with
+/// (worker, block, sweeps of that block). It may sleep (a stalled or slow worker) or throw (the
+/// exception stops the solve and reaches the caller of solve). Empty in production.
+using worker_hook = std::function<void(int worker, int block, std::int64_t sweeps)>;
+
+/// \brief Options of a solve. Defaults are safe for any SPD matrix.
+struct solver_options {
+  asor::method method = asor::method::async;
+  sweep_direction direction = sweep_direction::forward;
+  /// relaxation factor in (0, 2); nullopt = auto (see estimate_omega). Jacobi uses it as weight.
+  std::optional<double> omega = 1.0;
+  int threads = 0;           ///< 0 = default_threads()
+  int blocks = 0;            ///< 0 = one block per thread (sync), 4 per thread (async)
+  int local_sweeps = 1;      ///< sweeps over a block between publications (async, block-Jacobi)
+  int publish_every = 1;     ///< publish a provisional result every k block sweeps (async)
+  bool l1 = false;           ///< l1 diagonal (async and block-Jacobi)
+  fallback_policy fallback = fallback_policy::none;
+  stop_criteria stop;        ///< tolerance, budgets, divergence
+  /// minimum interval between progress callbacks; 0 = every coordinator tick (async) / sweep
+  double progress_interval_seconds = 0.0;
+  /// how often the coordinator drains provisional results and decides (async)
+  std::chrono::microseconds coordinator_period{200};
+  bool record_provisional = false;  ///< keep every provisional result in the report (async)
+  std::int64_t history_limit = 100000;  ///< points kept in the report's residual history
+  worker_hook on_block_sweep;           ///< fault injection (tests only)
+};
+
+/// \brief Threads to use by default: OMP_NUM_THREADS, then SLURM_CPUS_PER_TASK, then the
+/// hardware count (first one that parses as a positive integer).
+int default_threads();
+
+/// \throws std::invalid_argument when an option is out of its domain (omega outside (0, 2),
+/// tolerance <= 0, threads < 0, blocks < threads, ...), with a message naming it.
+void check_options(const solver_options& o, int rows);
+
+}  // namespace asor

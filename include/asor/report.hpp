@@ -1,0 +1,77 @@
+#pragma once
+/// \file report.hpp
+/// \brief Everything a solve reports: outcome, work, residuals, history, times.
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "asor/options.hpp"
+#include "asor/progress.hpp"
+#include "asor/stop.hpp"
+
+namespace asor {
+
+/// \brief Min / mean / max of the sweep counts over blocks.
+struct sweep_stats {
+  std::int64_t min = 0;
+  double mean = 0;
+  std::int64_t max = 0;
+};
+
+/// \brief One point of the global residual history.
+struct history_point {
+  double seconds = 0;                 ///< since the solve began
+  std::int64_t sweeps = 0;            ///< fewest sweeps over blocks at that time
+  double provisional_residual = 0;    ///< relative estimate at that time
+  /// true residual when this point is a verification, NaN otherwise
+  double verified_residual = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// \brief A provisional result as recorded for the report, with the global estimate it produced.
+struct provisional_record {
+  provisional_result result;
+  double global_provisional_residual = 0;  ///< relative global estimate right after it
+};
+
+/// \brief The full outcome of a solve.
+struct solve_report {
+  stop_reason reason = stop_reason::none;
+  asor::method method = asor::method::sor;
+  sweep_direction direction = sweep_direction::forward;
+  double omega = 1.0;            ///< the relaxation factor used (after auto / fallback)
+  bool omega_auto = false;       ///< omega was estimated
+  double estimated_jacobi_rho = std::numeric_limits<double>::quiet_NaN();  ///< when auto
+  int threads = 1;
+  int blocks = 1;
+  bool l1 = false;
+  double tolerance = 0;
+
+  sweep_stats sweeps;                      ///< over blocks (all equal for synchronous methods)
+  std::vector<std::int64_t> block_sweeps;  ///< per block
+  double relative_residual = std::numeric_limits<double>::quiet_NaN();  ///< true, returned x
+  double provisional_residual = std::numeric_limits<double>::quiet_NaN();  ///< last estimate
+  double rhs_norm = 0;
+  int verifications = 0;         ///< true-residual checks (each on a quiescent x)
+  int failed_verifications = 0;  ///< checks that found the estimate too optimistic
+
+  double setup_seconds = 0;  ///< omega estimate, coloring, partition (before the first sweep)
+  double solve_seconds = 0;  ///< from the first sweep to the returned x (verification included)
+  /// from the coordinator's stop decision to the last worker returned, at the final stop (async)
+  double cancel_latency_seconds = std::numeric_limits<double>::quiet_NaN();
+  double max_cancel_latency_seconds = std::numeric_limits<double>::quiet_NaN();  ///< over stops
+
+  bool fallback_used = false;
+  std::string fallback;  ///< what the fallback did, empty when none
+
+  std::int64_t provisional_results = 0;          ///< published by workers
+  std::int64_t provisional_results_dropped = 0;  ///< lost because a ring was full (never blocks)
+
+  std::vector<history_point> history;            ///< global estimate over time
+  std::vector<provisional_record> provisional;   ///< every result, when record_provisional
+
+  [[nodiscard]] bool converged() const noexcept { return reason == stop_reason::converged; }
+};
+
+}  // namespace asor

@@ -1,0 +1,192 @@
+#pragma once
+/// \file sweep.hpp
+/// \brief The one relaxation kernel of asor, and the sweeps every schedule is built from.
+///
+/// One row update, `relax_row`, is shared by every method: sequential SOR/SSOR, block-Jacobi-SOR,
+/// multicolor SOR and the asynchronous engine all call it through the sweeps below. What differs
+/// between them is only *how x is accessed* (an access policy) and *which rows, in which order*.
+///
+/// Each sweep returns the sum of squared residuals r_i = b_i - (A x)_i that it saw just before
+/// updating row i. That is the provisional residual of the sweep: it comes from the same pass over
+/// the rows, with no second pass; it mixes old and new values of x, so it is an estimate, not the
+/// residual of any single iterate.
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include "asor/csr_view.hpp"
+
+namespace asor {
+
+/// \brief Order in which a sweep visits the rows of a block.
+enum class sweep_direction {
+  forward,    ///< rows begin .. end-1 (SOR)
+  backward,   ///< rows end-1 .. begin
+  symmetric,  ///< forward then backward (SSOR); the residual is the forward half's
+};
+
+/// \brief Access to x by plain loads and stores: for data no other thread touches meanwhile.
+struct plain_access {
+  double* x;
+  [[nodiscard]] double load(int j) const noexcept { return x[j]; }
+  void store(int i, double v) const noexcept { x[i] = v; }
+};
+
+/// \brief Access to x through `std::atomic_ref<double>` with relaxed order.
+///
+/// Thread safety / memory ordering: every access is atomic, so concurrent readers and the single
+/// owner-writer of each entry do not race in the C++ memory model. Relaxed order is enough: the
+/// asynchronous method tolerates any age of the values it reads; no other data is published
+/// through x. On x86-64 a relaxed atomic load or store of a double is a plain `mov`.
+struct relaxed_access {
+  double* x;
+  [[nodiscard]] double load(int j) const noexcept {
+    return std::atomic_ref<double>(x[j]).load(std::memory_order_relaxed);
+  }
+  void store(int i, double v) const noexcept {
+    std::atomic_ref<double>(x[i]).store(v, std::memory_order_relaxed);
+  }
+};
+
+/// \brief Block-Jacobi access: rows inside [begin, end) are read from x (the newest values of this
+/// block), rows outside from `frozen`, a copy of x taken before the sweep.
+struct block_frozen_access {
+  double* x;
+  const double* frozen;
+  int begin;
+  int end;
+  [[nodiscard]] double load(int j) const noexcept {
+    return static_cast<unsigned>(j - begin) < static_cast<unsigned>(end - begin) ? x[j] : frozen[j];
+  }
+  void store(int i, double v) const noexcept { x[i] = v; }
+};
+
+/// \brief A poll that never asks to stop.
+struct no_poll {
+  [[nodiscard]] constexpr bool operator()() const noexcept { return false; }
+};
+
+/// \brief Rows relaxed between two polls of the stop request inside a sweep.
+inline constexpr int poll_rows = 4096;
+
+/// \brief What one sweep did.
+struct sweep_result {
+  double residual_sq = 0.0;  ///< sum of squared pre-update residuals of the rows relaxed
+  int rows = 0;              ///< rows relaxed (less than the block when interrupted)
+  bool interrupted = false;  ///< the poll asked to stop before the sweep finished
+};
+
+/// \brief The kernel: relax row \p i of A x = b with factor \p omega.
+///
+/// x_i <- x_i + omega * inv_diag_i * (b_i - sum_j a_ij x_j). The row's sum includes the diagonal,
+/// so the returned residual r_i is the true residual of row i at the moment it was relaxed.
+/// \returns r_i.
+template <class Access>
+[[gnu::always_inline]] inline double relax_row(const csr_view& A, const double* b, Access x, int i,
+                                               double omega) noexcept {
+  const int* col = A.col_idx.data();
+  const double* val = A.values.data();
+  const int first = A.row_ptr[static_cast<std::size_t>(i)];
+  const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
+  double sigma = 0.0;
+  for (int k = first; k < last; ++k) sigma += val[k] * x.load(col[k]);
+  const double r = b[i] - sigma;
+  x.store(i, x.load(i) + omega * A.inv_diag[static_cast<std::size_t>(i)] * r);
+  return r;
+}
+
+/// \brief One SOR sweep over rows [begin, end) in \p dir order.
+///
+/// The stop request is polled every `poll_rows` rows, so a huge block cannot delay cancellation;
+/// an interrupted sweep leaves x consistent (each row is either relaxed or untouched).
+template <class Access, class Poll = no_poll>
+sweep_result sor_sweep(const csr_view& A, const double* b, Access x, int begin, int end,
+                       double omega, sweep_direction dir, Poll&& poll = {}) {
+  sweep_result out;
+  if (dir != sweep_direction::backward) {
+    for (int chunk = begin; chunk < end; chunk += poll_rows) {
+      if (poll()) {
+        out.interrupted = true;
+        return out;
+      }
+      const int stop = chunk + poll_rows < end ? chunk + poll_rows : end;
+      double acc = 0.0;
+      for (int i = chunk; i < stop; ++i) {
+        const double r = relax_row(A, b, x, i, omega);
+        acc += r * r;
+      }
+      out.residual_sq += acc;
+      out.rows += stop - chunk;
+    }
+    if (dir == sweep_direction::forward) return out;
+  }
+  const bool record = dir == sweep_direction::backward;
+  for (int chunk = end; chunk > begin; chunk -= poll_rows) {
+    if (poll()) {
+      out.interrupted = true;
+      return out;
+    }
+    const int stop = chunk - poll_rows > begin ? chunk - poll_rows : begin;
+    double acc = 0.0;
+    for (int i = chunk - 1; i >= stop; --i) {
+      const double r = relax_row(A, b, x, i, omega);
+      acc += r * r;
+    }
+    if (record) {
+      out.residual_sq += acc;
+      out.rows += chunk - stop;
+    }
+  }
+  return out;
+}
+
+/// \brief One SOR pass over an explicit list of rows (multicolor SOR: the rows of one color).
+template <class Access>
+double sor_rows(const csr_view& A, const double* b, Access x, std::span<const int> rows,
+                double omega) noexcept {
+  double acc = 0.0;
+  for (const int i : rows) {
+    const double r = relax_row(A, b, x, i, omega);
+    acc += r * r;
+  }
+  return acc;
+}
+
+/// \brief One weighted-Jacobi sweep over rows [begin, end): reads \p x_old, writes \p x_new.
+/// \returns the sum of squared residuals of x_old over those rows (exact, not provisional).
+inline double jacobi_sweep(const csr_view& A, const double* b, const double* x_old, double* x_new,
+                           int begin, int end, double omega) noexcept {
+  const int* col = A.col_idx.data();
+  const double* val = A.values.data();
+  double acc = 0.0;
+  for (int i = begin; i < end; ++i) {
+    const int first = A.row_ptr[static_cast<std::size_t>(i)];
+    const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
+    double sigma = 0.0;
+    for (int k = first; k < last; ++k) sigma += val[k] * x_old[col[k]];
+    const double r = b[i] - sigma;
+    x_new[i] = x_old[i] + omega * A.inv_diag[static_cast<std::size_t>(i)] * r;
+    acc += r * r;
+  }
+  return acc;
+}
+
+/// \brief Sum of squared residuals (b - A x)_i over rows [begin, end) (plain loads).
+inline double residual_sq(const csr_view& A, const double* b, const double* x, int begin,
+                          int end) noexcept {
+  const int* col = A.col_idx.data();
+  const double* val = A.values.data();
+  double acc = 0.0;
+  for (int i = begin; i < end; ++i) {
+    const int first = A.row_ptr[static_cast<std::size_t>(i)];
+    const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
+    double sigma = 0.0;
+    for (int k = first; k < last; ++k) sigma += val[k] * x[col[k]];
+    const double r = b[i] - sigma;
+    acc += r * r;
+  }
+  return acc;
+}
+
+}  // namespace asor
