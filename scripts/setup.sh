@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# asor's setup script: one entry point from a fresh Debian 12 machine to a demo, the tests and CI.
+#
+#   bash scripts/setup.sh deps          install what is missing (root), or check it is all there
+#   bash scripts/setup.sh build         deps + configure and build the `dev` preset (-Werror)
+#   bash scripts/setup.sh demo          build + the main job: generate, solve (async), compare
+#   bash scripts/setup.sh test          build + ctest --preset dev
+#   bash scripts/setup.sh format-check  clang-format 14 over the sources (no changes, fails on diff)
+#   bash scripts/setup.sh asan          ASan+UBSan build (g++), the whole suite
+#   bash scripts/setup.sh tsan          TSan build (clang-14, LLVM libomp + Archer), threaded suites
+#   bash scripts/setup.sh ci            test, format-check, asan, tsan; a summary; what .ci/run runs
+#
+# Environment: ASOR_JOBS (parallel build and test jobs, default: nproc).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT="$ROOT/scripts/setup.sh"
+cd "$ROOT"
+JOBS=${ASOR_JOBS:-$(nproc)}
+
+# Debian 12 packages. The base image is assumed to have git, build-essential and cmake; they are
+# checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check.
+PACKAGES=(
+  build-essential cmake ninja-build git
+  libeigen3-dev libboost1.81-dev libboost-json1.81-dev libboost-graph1.81-dev
+  libspdlog-dev libcli11-dev libsuitesparse-dev libgtest-dev libbenchmark-dev
+  python3-matplotlib
+  clang-format-14 clang-tidy-14
+  clang-14 llvm-14 libomp-14-dev libclang-rt-14-dev
+)
+ARCHER=/usr/lib/llvm-14/lib/libarcher.so
+
+log() { printf '\n==> %s\n' "$*"; }
+die() {
+  printf '\nsetup.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+run() {
+  printf '+ %s\n' "$*"
+  "$@"
+}
+
+missing_packages() {
+  local p status
+  for p in "$@"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ $status == 'install ok installed' ]] || echo "$p"
+  done
+}
+
+cmd_deps() {
+  command -v dpkg-query >/dev/null ||
+    die "dpkg-query not found: this script sets up Debian 12. Elsewhere install by hand:" \
+      "${PACKAGES[*]}"
+  if [[ -r /etc/os-release ]] && ! grep -q '^VERSION_ID="12"' /etc/os-release; then
+    echo "setup.sh: warning: this script targets Debian 12 (bookworm); package names may differ" >&2
+  fi
+  local missing
+  mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
+  if ((${#missing[@]} == 0)); then
+    log "deps: all ${#PACKAGES[@]} packages are installed"
+  elif [[ $(id -u) -ne 0 ]]; then
+    die "missing Debian packages: ${missing[*]}
+  Run as root:   bash scripts/setup.sh deps
+  or install:   sudo apt-get install ${missing[*]}"
+  else
+    log "deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    run apt-get update -qq
+    run apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  local version
+  version=$(cmake --version | sed -n 's/^cmake version \([0-9]*\.[0-9]*\).*/\1/p')
+  if [[ $(printf '%s\n3.25\n' "$version" | sort -V | head -n1) != 3.25 ]]; then
+    die "CMake >= 3.25 is needed (found ${version:-none})"
+  fi
+}
+
+configure_and_build() {
+  local preset=$1
+  log "configure + build: preset $preset (-j$JOBS)"
+  run cmake --preset "$preset"
+  run cmake --build --preset "$preset" --parallel "$JOBS"
+}
+
+cmd_build() {
+  cmd_deps
+  configure_and_build dev
+}
+
+cmd_test() {
+  cmd_build
+  log "ctest --preset dev"
+  run ctest --preset dev --parallel "$JOBS"
+}
+
+cmd_demo() {
+  cmd_build
+  local asor="$ROOT/build/dev/bin/asor"
+  [[ -x $asor ]] || die "$asor was not built (the CLI sources live in src/cli)"
+  local work
+  work=$(mktemp -d "${TMPDIR:-/tmp}/asor-demo.XXXXXX")
+  local A="$work/poisson2d_256.mtx"
+  log "demo: 2D Poisson, 256 x 256 grid (65536 unknowns), in $work"
+  run "$asor" generate poisson2d --n 256 -o "$A"
+  log "demo: asynchronous SOR, omega estimated, checked against a direct LDL^T solve"
+  run "$asor" solve "$A" --method async --omega auto --tol 1e-8 --reference ldlt --progress \
+    --json "$work/solve.json"
+  log "demo: asynchronous vs block-Jacobi vs sequential SOR, 1 and 2 threads"
+  run "$asor" compare "$A" --methods async,block-jacobi,sor --threads 1,2
+  log "demo: done (matrix and JSON report in $work)"
+}
+
+cmd_format_check() {
+  cmd_deps
+  [[ -f build/dev/CMakeCache.txt ]] || run cmake --preset dev
+  run cmake --build --preset dev --target format-check
+}
+
+cmd_asan() {
+  cmd_deps
+  configure_and_build asan
+  log "ctest --preset asan (ASan+UBSan, the whole suite)"
+  run ctest --preset asan --parallel "$JOBS"
+}
+
+cmd_tsan() {
+  cmd_deps
+  [[ -f $ARCHER ]] || die "$ARCHER not found (package libomp-14-dev)"
+  configure_and_build tsan
+  # TSan understands OpenMP only through LLVM's libomp and its Archer tool: make sure the library
+  # was not linked against GCC's libgomp.
+  local lib deps
+  lib=$(find build/tsan -name 'libasor.so*' -type f -print -quit)
+  [[ -n $lib ]] || die "build/tsan: libasor.so not found"
+  deps=$(ldd "$lib")
+  if [[ $deps != *libomp.so* || $deps == *libgomp.so* ]]; then
+    printf '%s\n' "$deps" >&2
+    die "$lib must link LLVM's libomp (not libgomp) for TSan+Archer"
+  fi
+  log "tsan: $(basename "$lib") links $(grep -o 'libomp[^ ]*' <<<"$deps" | head -n1)"
+  log "ctest --preset tsan (TSan+Archer, threaded suites)"
+  run ctest --preset tsan --parallel "$JOBS"
+}
+
+cmd_ci() {
+  local logs="$ROOT/build/ci-logs"
+  mkdir -p "$logs"
+  local -a names=() results=() times=() notes=()
+  local start=$SECONDS failed=0 stage t0 status note
+  for stage in test format-check asan tsan; do
+    t0=$SECONDS
+    log "CI stage: $stage (log: build/ci-logs/$stage.log)"
+    if bash "$SCRIPT" "$stage" 2>&1 | tee "$logs/$stage.log"; then
+      status=PASS
+    else
+      status=FAIL
+      failed=1
+    fi
+    note=$(grep -E '[0-9]+% tests passed' "$logs/$stage.log" | tail -n1 || true)
+    names+=("$stage") results+=("$status") times+=($((SECONDS - t0))) notes+=("$note")
+  done
+  local total=$((SECONDS - start)) i
+  printf '\n================================ asor CI summary ================================\n'
+  for i in "${!names[@]}"; do
+    printf '  %-13s %-5s %4dm%02ds  %s\n' "${names[$i]}" "${results[$i]}" \
+      $((times[i] / 60)) $((times[i] % 60)) "${notes[$i]}"
+  done
+  printf '  %-13s %-5s %4dm%02ds  (%s jobs)\n' total "$( ((failed)) && echo FAIL || echo PASS)" \
+    $((total / 60)) $((total % 60)) "$JOBS"
+  printf '=================================================================================\n'
+  return "$failed"
+}
+
+usage() {
+  sed -n '2,13p' "$SCRIPT" | sed 's/^# \{0,1\}//'
+  exit 2
+}
+
+case "${1:-}" in
+  deps) cmd_deps ;;
+  build) cmd_build ;;
+  demo) cmd_demo ;;
+  test) cmd_test ;;
+  format-check) cmd_format_check ;;
+  asan) cmd_asan ;;
+  tsan) cmd_tsan ;;
+  ci) cmd_ci ;;
+  *) usage ;;
+esac
