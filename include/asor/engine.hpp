@@ -47,17 +47,19 @@ class engine {
   /// \brief Replace the options; what depends on them is prepared again at the next solve.
   void set_options(solver_options options);
 
- private:
+  /// \brief The implementation (opaque outside the library).
   struct impl;
+
+ private:
   std::unique_ptr<impl> impl_;
 };
 
 /// \brief Estimate of the Jacobi spectral radius and the SOR factor it suggests.
 struct omega_estimate {
-  double lambda_min = 0;  ///< smallest eigenvalue estimate of D^-1 A
-  double lambda_max = 0;  ///< largest eigenvalue estimate of D^-1 A
-  double jacobi_rho = 0;  ///< max(|1 - lambda_min|, |1 - lambda_max|)
-  double omega = 1;       ///< 2 / (1 + sqrt(1 - rho^2)), clamped into [1, 1.99]
+  double lambda_min = 0;    ///< smallest eigenvalue estimate of D^-1 A
+  double lambda_max = 0;    ///< largest eigenvalue estimate of D^-1 A
+  double jacobi_rho = 0;    ///< max(|1 - lambda_min|, |1 - lambda_max|)
+  double omega = 1;         ///< 2 / (1 + sqrt(1 - rho^2)), clamped into [1, 1.99]
   double jacobi_omega = 1;  ///< the optimal Jacobi weight 2 / (lambda_min + lambda_max)
   int lanczos_steps = 0;
 };

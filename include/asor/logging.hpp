@@ -3,8 +3,8 @@
 /// \brief asor logs through spdlog only, to a logger named "asor"; the library never prints
 /// otherwise. The level comes from SPDLOG_LEVEL (spdlog's convention) or set_log_level.
 
-#include <memory>
 #include <spdlog/fwd.h>
+#include <memory>
 
 namespace asor {
 

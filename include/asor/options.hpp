@@ -49,18 +49,18 @@ struct solver_options {
   sweep_direction direction = sweep_direction::forward;
   /// relaxation factor in (0, 2); nullopt = auto (see estimate_omega). Jacobi uses it as weight.
   std::optional<double> omega = 1.0;
-  int threads = 0;           ///< 0 = default_threads()
-  int blocks = 0;            ///< 0 = one block per thread (sync), 4 per thread (async)
-  int local_sweeps = 1;      ///< sweeps over a block between publications (async, block-Jacobi)
-  int publish_every = 1;     ///< publish a provisional result every k block sweeps (async)
-  bool l1 = false;           ///< l1 diagonal (async and block-Jacobi)
+  int threads = 0;        ///< 0 = default_threads()
+  int blocks = 0;         ///< 0 = one block per thread (sync), 4 per thread (async)
+  int local_sweeps = 1;   ///< sweeps over a block between publications (async, block-Jacobi)
+  int publish_every = 1;  ///< publish a provisional result every k block sweeps (async)
+  bool l1 = false;        ///< l1 diagonal (async and block-Jacobi)
   fallback_policy fallback = fallback_policy::none;
-  stop_criteria stop;        ///< tolerance, budgets, divergence
+  stop_criteria stop;  ///< tolerance, budgets, divergence
   /// minimum interval between progress callbacks; 0 = every coordinator tick (async) / sweep
   double progress_interval_seconds = 0.0;
   /// how often the coordinator drains provisional results and decides (async)
   std::chrono::microseconds coordinator_period{200};
-  bool record_provisional = false;  ///< keep every provisional result in the report (async)
+  bool record_provisional = false;      ///< keep every provisional result in the report (async)
   std::int64_t history_limit = 100000;  ///< points kept in the report's residual history
   worker_hook on_block_sweep;           ///< fault injection (tests only)
 };

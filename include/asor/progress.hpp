@@ -37,11 +37,11 @@ struct progress {
   std::int64_t min_sweeps = 0;         ///< fewest sweeps over all blocks (= iterations())
   std::int64_t max_sweeps = 0;         ///< most sweeps over all blocks
   double mean_sweeps = 0;
-  double sweeps_per_second = 0;        ///< rate of min_sweeps, recent
-  bool all_blocks_reported = false;    ///< every block has published since the last (re)start
-  int verifications = 0;               ///< true-residual checks done so far
+  double sweeps_per_second = 0;      ///< rate of min_sweeps, recent
+  bool all_blocks_reported = false;  ///< every block has published since the last (re)start
+  int verifications = 0;             ///< true-residual checks done so far
   double last_verified_residual = std::numeric_limits<double>::quiet_NaN();
-  provisional_result latest;           ///< the newest provisional result (async), if any
+  provisional_result latest;  ///< the newest provisional result (async), if any
 };
 
 /// \brief What a progress callback asks for. Observers observe; their only power is `stop`.

@@ -37,8 +37,8 @@ reference_solution solve_reference(const sparse_matrix& A, const vector& b, refe
 /// \brief An iterative solution compared with a reference solution.
 struct reference_check {
   reference_solution reference;
-  double relative_error = 0;      ///< ||x - x_ref|| / ||x_ref||
-  double relative_residual = 0;   ///< of the iterative x
+  double relative_error = 0;     ///< ||x - x_ref|| / ||x_ref||
+  double relative_residual = 0;  ///< of the iterative x
 };
 
 /// \brief Solves directly with \p s and compares with \p x.

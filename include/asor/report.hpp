@@ -22,9 +22,9 @@ struct sweep_stats {
 
 /// \brief One point of the global residual history.
 struct history_point {
-  double seconds = 0;                 ///< since the solve began
-  std::int64_t sweeps = 0;            ///< fewest sweeps over blocks at that time
-  double provisional_residual = 0;    ///< relative estimate at that time
+  double seconds = 0;               ///< since the solve began
+  std::int64_t sweeps = 0;          ///< fewest sweeps over blocks at that time
+  double provisional_residual = 0;  ///< relative estimate at that time
   /// true residual when this point is a verification, NaN otherwise
   double verified_residual = std::numeric_limits<double>::quiet_NaN();
 };
@@ -40,8 +40,8 @@ struct solve_report {
   stop_reason reason = stop_reason::none;
   asor::method method = asor::method::sor;
   sweep_direction direction = sweep_direction::forward;
-  double omega = 1.0;            ///< the relaxation factor used (after auto / fallback)
-  bool omega_auto = false;       ///< omega was estimated
+  double omega = 1.0;       ///< the relaxation factor used (after auto / fallback)
+  bool omega_auto = false;  ///< omega was estimated
   double estimated_jacobi_rho = std::numeric_limits<double>::quiet_NaN();  ///< when auto
   int threads = 1;
   int blocks = 1;
@@ -50,7 +50,7 @@ struct solve_report {
 
   sweep_stats sweeps;                      ///< over blocks (all equal for synchronous methods)
   std::vector<std::int64_t> block_sweeps;  ///< per block
-  double relative_residual = std::numeric_limits<double>::quiet_NaN();  ///< true, returned x
+  double relative_residual = std::numeric_limits<double>::quiet_NaN();     ///< true, returned x
   double provisional_residual = std::numeric_limits<double>::quiet_NaN();  ///< last estimate
   double rhs_norm = 0;
   int verifications = 0;         ///< true-residual checks (each on a quiescent x)
@@ -68,8 +68,8 @@ struct solve_report {
   std::int64_t provisional_results = 0;          ///< published by workers
   std::int64_t provisional_results_dropped = 0;  ///< lost because a ring was full (never blocks)
 
-  std::vector<history_point> history;            ///< global estimate over time
-  std::vector<provisional_record> provisional;   ///< every result, when record_provisional
+  std::vector<history_point> history;           ///< global estimate over time
+  std::vector<provisional_record> provisional;  ///< every result, when record_provisional
 
   [[nodiscard]] bool converged() const noexcept { return reason == stop_reason::converged; }
 };

@@ -103,22 +103,34 @@ class relaxation_solver {
   /// \returns everything the last solve reported.
   [[nodiscard]] const solve_report& report() const noexcept { return report_; }
 
-  relaxation_solver& setTolerance(double tol) { return update([&](auto& o) { o.stop.tolerance = tol; }); }
+  relaxation_solver& setTolerance(double tol) {
+    return update([&](auto& o) { o.stop.tolerance = tol; });
+  }
   relaxation_solver& setMaxIterations(Eigen::Index sweeps) {
     return update([&](auto& o) { o.stop.max_sweeps = static_cast<std::int64_t>(sweeps); });
   }
   relaxation_solver& setTimeLimit(double seconds) {
     return update([&](auto& o) { o.stop.time_limit_seconds = seconds; });
   }
-  relaxation_solver& setThreads(int threads) { return update([&](auto& o) { o.threads = threads; }); }
-  relaxation_solver& setBlocks(int blocks) { return update([&](auto& o) { o.blocks = blocks; }); }
+  relaxation_solver& setThreads(int threads) {
+    return update([&](auto& o) { o.threads = threads; });
+  }
+  relaxation_solver& setBlocks(int blocks) {
+    return update([&](auto& o) { o.blocks = blocks; });
+  }
   /// \brief omega in (0, 2); std::nullopt = estimate it (see estimate_omega).
   relaxation_solver& setOmega(std::optional<double> omega) {
     return update([&](auto& o) { o.omega = omega; });
   }
-  relaxation_solver& setDirection(sweep_direction d) { return update([&](auto& o) { o.direction = d; }); }
-  relaxation_solver& setLocalSweeps(int k) { return update([&](auto& o) { o.local_sweeps = k; }); }
-  relaxation_solver& setL1(bool on) { return update([&](auto& o) { o.l1 = on; }); }
+  relaxation_solver& setDirection(sweep_direction d) {
+    return update([&](auto& o) { o.direction = d; });
+  }
+  relaxation_solver& setLocalSweeps(int k) {
+    return update([&](auto& o) { o.local_sweeps = k; });
+  }
+  relaxation_solver& setL1(bool on) {
+    return update([&](auto& o) { o.l1 = on; });
+  }
   /// \brief Replace all options at once (the method stays this solver's).
   relaxation_solver& setOptions(solver_options o) {
     return update([&](auto& mine) { mine = std::move(o); });

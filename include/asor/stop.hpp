@@ -12,14 +12,14 @@ namespace asor {
 
 /// \brief Why a solve stopped. PETSc's sign convention: positive converged, negative not.
 enum class stop_reason : int {
-  none = 0,          ///< not stopped (still running, or never run)
-  converged = 1,     ///< verified: the true ||b - A x|| / ||b|| <= tolerance on the returned x
-  max_sweeps = -1,   ///< the sweep budget ran out
-  time_limit = -2,   ///< the time budget ran out
-  diverged = -3,     ///< the estimate became non-finite or grew by divergence_factor, sustained
-  stagnated = -4,    ///< no 1 % improvement over stagnation_window sweeps
-  user_stop = -5,    ///< a progress callback returned callback_action::stop
-  cancelled = -6,    ///< cancel() was called
+  none = 0,         ///< not stopped (still running, or never run)
+  converged = 1,    ///< verified: the true ||b - A x|| / ||b|| <= tolerance on the returned x
+  max_sweeps = -1,  ///< the sweep budget ran out
+  time_limit = -2,  ///< the time budget ran out
+  diverged = -3,    ///< the estimate became non-finite or grew by divergence_factor, sustained
+  stagnated = -4,   ///< no 1 % improvement over stagnation_window sweeps
+  user_stop = -5,   ///< a progress callback returned callback_action::stop
+  cancelled = -6,   ///< cancel() was called
 };
 
 /// \returns a stable lower-case name ("converged", "max_sweeps", ...).
@@ -30,9 +30,9 @@ struct stop_criteria {
   double tolerance = 1e-8;          ///< on the relative residual ||b - A x|| / ||b||
   std::int64_t max_sweeps = 10000;  ///< on the fewest sweeps any block has done
   double time_limit_seconds = std::numeric_limits<double>::infinity();
-  double divergence_factor = 1e4;          ///< growth over the best estimate that means divergence
-  std::int64_t divergence_window = 20;     ///< ... sustained over this many sweeps
-  std::int64_t stagnation_window = 0;      ///< sweeps without 1 % progress; 0 = never stagnates
+  double divergence_factor = 1e4;       ///< growth over the best estimate that means divergence
+  std::int64_t divergence_window = 20;  ///< ... sustained over this many sweeps
+  std::int64_t stagnation_window = 0;   ///< sweeps without 1 % progress; 0 = never stagnates
 
   /// \brief Decide from a progress snapshot.
   /// \returns `none` to go on; `converged` means *candidate*: the engine verifies the true

@@ -1,0 +1,319 @@
+#include "asor/engine.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <optional>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+#include "asor/logging.hpp"
+#include "asor/monitor.hpp"
+#include "engine_impl.hpp"
+
+namespace asor {
+
+engine::engine(const csr_view& A, solver_options options) : impl_(std::make_unique<impl>()) {
+  check_options(options, A.rows);
+  impl_->A = A;
+  impl_->options = std::move(options);
+}
+
+engine::~engine() = default;
+engine::engine(engine&&) noexcept = default;
+engine& engine::operator=(engine&&) noexcept = default;
+
+void engine::on_progress(progress_callback callback) { impl_->callback = std::move(callback); }
+
+void engine::cancel() noexcept { impl_->cancel_requested.store(true, std::memory_order_relaxed); }
+
+const solver_options& engine::options() const noexcept { return impl_->options; }
+
+void engine::set_options(solver_options options) {
+  check_options(options, impl_->A.rows);
+  impl_->options = std::move(options);
+  impl_->prepared = false;
+}
+
+solve_report engine::solve(std::span<const double> b, std::span<double> x) {
+  if (b.size() != static_cast<std::size_t>(impl_->A.rows) || x.size() != b.size()) {
+    throw std::invalid_argument("engine::solve: b and x must have " +
+                                std::to_string(impl_->A.rows) + " entries");
+  }
+  impl_->cancel_requested.store(false, std::memory_order_relaxed);
+  if (!impl_->prepared) impl_->prepare();
+  return impl_->options.method == method::async ? detail::solve_async(*impl_, b, x)
+                                                : detail::solve_sync(*impl_, b, x);
+}
+
+void engine::impl::prepare() {
+  const auto t0 = detail::clock::now();
+  const int n = A.rows;
+  prepared_method p;
+  const method m = options.method;
+  const bool sequential = m == method::sor || m == method::ssor;
+  p.threads = sequential ? 1 : (options.threads > 0 ? options.threads : default_threads());
+  p.threads = std::max(1, std::min(p.threads, n));
+  if (m == method::async) {
+    p.blocks = options.blocks > 0 ? options.blocks : std::min(n, 4 * p.threads);
+  } else if (m == method::block_jacobi) {
+    p.blocks = options.blocks > 0 ? options.blocks : p.threads;
+  } else {
+    p.blocks = 1;
+  }
+  p.blocks = std::max(p.blocks, std::min(p.threads, n));
+  p.part = partition::balanced_by_nnz(A, p.blocks);
+  if (options.l1 && (m == method::async || m == method::block_jacobi)) {
+    p.l1_inv_diag = l1_inverse_diagonal(A, p.part);
+  }
+  if (m == method::multicolor) detail::greedy_coloring(A, p.color_rows, p.color_offsets);
+  if (options.omega) {
+    p.omega = *options.omega;
+  } else {
+    const omega_estimate est = estimate_omega(A);
+    p.omega_auto = true;
+    p.jacobi_rho = est.jacobi_rho;
+    p.omega = m == method::jacobi ? std::min(est.jacobi_omega, 1.999) : est.omega;
+    logger()->info("omega auto: Jacobi rho ~ {:.6f} (lambda in [{:.3g}, {:.3g}]), omega = {:.4f}",
+                   est.jacobi_rho, est.lambda_min, est.lambda_max, p.omega);
+  }
+  p.setup_seconds = detail::seconds_between(t0, detail::clock::now());
+  prep = std::move(p);
+  prepared = true;
+}
+
+namespace detail {
+
+void describe(const engine::impl& e, solve_report& r) {
+  r.method = e.options.method;
+  r.direction = e.options.method == method::ssor ? sweep_direction::symmetric : e.options.direction;
+  r.omega = e.prep.omega;
+  r.omega_auto = e.prep.omega_auto;
+  r.estimated_jacobi_rho = e.prep.jacobi_rho;
+  r.threads = e.prep.threads;
+  r.blocks = e.prep.blocks;
+  r.l1 = e.options.l1 && !e.prep.l1_inv_diag.empty();
+  r.tolerance = e.options.stop.tolerance;
+  r.setup_seconds = e.prep.setup_seconds;
+}
+
+void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>& offsets) {
+  const auto n = static_cast<std::size_t>(A.rows);
+  std::vector<int> color(n, -1);
+  std::vector<int> stamp;  // stamp[c] == i: color c is taken by a neighbour of row i
+  int colors = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (int k = A.row_ptr[i]; k < A.row_ptr[i + 1]; ++k) {
+      const int c = color[static_cast<std::size_t>(A.col_idx[static_cast<std::size_t>(k)])];
+      if (c >= 0) stamp[static_cast<std::size_t>(c)] = static_cast<int>(i);
+    }
+    int c = 0;
+    while (c < colors && stamp[static_cast<std::size_t>(c)] == static_cast<int>(i)) ++c;
+    if (c == colors) {
+      ++colors;
+      stamp.push_back(-1);
+    }
+    color[i] = c;
+  }
+  offsets.assign(static_cast<std::size_t>(colors) + 1, 0);
+  for (const int c : color) ++offsets[static_cast<std::size_t>(c) + 1];
+  std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
+  rows.resize(n);
+  std::vector<int> next(offsets.begin(), offsets.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    rows[static_cast<std::size_t>(next[static_cast<std::size_t>(color[i])]++)] =
+        static_cast<int>(i);
+  }
+}
+
+namespace {
+
+double norm2(std::span<const double> v) {
+  double s = 0.0;
+  for (const double a : v) s += a * a;
+  return std::sqrt(s);
+}
+
+/// One sweep of a synchronous method; returns the sum of squared provisional residuals.
+class sync_sweeper {
+ public:
+  sync_sweeper(const engine::impl& e, std::span<const double> b, std::span<double> x)
+      : e_(e), A_(e.kernel_view()), b_(b.data()), x_(x.data()) {
+    const method m = e.options.method;
+    if (m == method::jacobi || m == method::block_jacobi) {
+      scratch_.assign(x.begin(), x.end());
+    }
+  }
+
+  double sweep(double omega) {
+    const method m = e_.options.method;
+    const sweep_direction dir =
+        m == method::ssor ? sweep_direction::symmetric : e_.options.direction;
+    switch (m) {
+      case method::sor:
+      case method::ssor:
+        return sor_sweep(A_, b_, plain_access{x_}, 0, A_.rows, omega, dir).residual_sq;
+      case method::jacobi:
+        return jacobi(omega);
+      case method::multicolor:
+        return multicolor(omega, dir);
+      case method::block_jacobi:
+        return block_jacobi(omega, dir);
+      case method::async:
+        break;
+    }
+    return 0.0;
+  }
+
+ private:
+  double jacobi(double omega) {
+    // x_old is x; the new iterate goes to scratch_, then the two swap contents.
+    double acc = 0.0;
+    const int n = A_.rows;
+    double* next = scratch_.data();
+    const double* cur = x_;
+#pragma omp parallel for num_threads(e_.prep.threads) schedule(static) reduction(+ : acc)
+    for (int c = 0; c < n; c += 1024) {
+      acc += jacobi_sweep(A_, b_, cur, next, c, std::min(n, c + 1024), omega);
+    }
+    std::copy(scratch_.begin(), scratch_.end(), x_);
+    return acc;
+  }
+
+  double multicolor(double omega, sweep_direction dir) {
+    const auto& off = e_.prep.color_offsets;
+    const int colors = static_cast<int>(off.size()) - 1;
+    const int* rows = e_.prep.color_rows.data();
+    double forward_acc = 0.0;
+    auto pass = [&](bool reverse) {
+      double acc = 0.0;
+#pragma omp parallel num_threads(e_.prep.threads) reduction(+ : acc)
+      for (int k = 0; k < colors; ++k) {
+        const int c = reverse ? colors - 1 - k : k;
+        const int lo = off[static_cast<std::size_t>(c)];
+        const int hi = off[static_cast<std::size_t>(c) + 1];
+        // Rows of one color do not couple: any order, any thread, plain accesses.
+#pragma omp for schedule(static)
+        for (int r = lo; r < hi; ++r) {
+          const double res = relax_row(A_, b_, plain_access{x_}, rows[r], omega);
+          acc += res * res;
+        }
+      }
+      return acc;
+    };
+    if (dir != sweep_direction::backward) forward_acc = pass(false);
+    if (dir == sweep_direction::forward) return forward_acc;
+    const double backward_acc = pass(true);
+    return dir == sweep_direction::backward ? backward_acc : forward_acc;
+  }
+
+  double block_jacobi(double omega, sweep_direction dir) {
+    const partition& part = e_.prep.part;
+    const int blocks = part.blocks();
+    const int local = e_.options.local_sweeps;
+    double* frozen = scratch_.data();
+    double acc = 0.0;
+#pragma omp parallel num_threads(e_.prep.threads) reduction(+ : acc)
+    {
+      // Freeze the values every block will read from the others, then relax each block.
+#pragma omp for schedule(static)
+      for (int blk = 0; blk < blocks; ++blk) {
+        std::copy(x_ + part.begin(blk), x_ + part.end(blk), frozen + part.begin(blk));
+      }
+#pragma omp for schedule(static)
+      for (int blk = 0; blk < blocks; ++blk) {
+        const block_frozen_access access{x_, frozen, part.begin(blk), part.end(blk)};
+        for (int s = 0; s < local; ++s) {
+          const double r =
+              sor_sweep(A_, b_, access, part.begin(blk), part.end(blk), omega, dir).residual_sq;
+          if (s == 0) acc += r;
+        }
+      }
+    }
+    return acc;
+  }
+
+  const engine::impl& e_;
+  csr_view A_;
+  const double* b_;
+  double* x_;
+  std::vector<double> scratch_;
+};
+
+}  // namespace
+
+solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<double> x) {
+  solve_report report;
+  describe(e, report);
+  const auto t0 = clock::now();
+  const double bnorm = norm2(b);
+  report.rhs_norm = bnorm;
+  const auto nblocks = static_cast<std::size_t>(report.blocks);
+  if (bnorm == 0.0) {  // The solution of A x = 0 is x = 0, exactly.
+    std::fill(x.begin(), x.end(), 0.0);
+    report.reason = stop_reason::converged;
+    report.relative_residual = 0.0;
+    report.provisional_residual = 0.0;
+    report.block_sweeps.assign(nblocks, 0);
+    return report;
+  }
+  std::optional<monitor> mon_storage(std::in_place, e.options, bnorm);
+  sync_sweeper sweeper(e, b, x);
+  std::optional<std::vector<double>> restart_x;
+  if (e.options.fallback != fallback_policy::none) restart_x.emplace(x.begin(), x.end());
+  double omega = e.prep.omega;
+  std::int64_t sweeps = 0;
+  const int local = e.options.method == method::block_jacobi ? e.options.local_sweeps : 1;
+  double true_residual = std::numeric_limits<double>::quiet_NaN();
+  stop_reason reason = stop_reason::none;
+  while (reason == stop_reason::none) {
+    monitor& mon = *mon_storage;
+    const double est_sq = sweeper.sweep(omega);
+    sweeps += local;
+    const double now = seconds_between(t0, clock::now());
+    const double estimate = std::sqrt(est_sq) / bnorm;
+    mon.observe(estimate, sweeps, static_cast<double>(sweeps), sweeps, now, true);
+    reason = mon.evaluate();
+    if (e.callback && mon.callback_due(now) &&
+        e.callback(mon.snapshot()) == callback_action::stop && reason == stop_reason::none) {
+      reason = stop_reason::user_stop;
+    }
+    if (e.cancel_requested.load(std::memory_order_relaxed)) reason = stop_reason::cancelled;
+    if (reason == stop_reason::converged) {
+      true_residual = residual_norm(e.A, b, x) / bnorm;
+      if (!mon.verified(true_residual, seconds_between(t0, clock::now()))) {
+        logger()->debug("verification failed at sweep {}: estimate {:.3e}, true {:.3e}", sweeps,
+                        estimate, true_residual);
+        if (restart_x) restart_x->assign(x.begin(), x.end());
+        reason = stop_reason::none;
+      }
+    } else if (reason == stop_reason::diverged && restart_x && !report.fallback_used) {
+      std::copy(restart_x->begin(), restart_x->end(), x.begin());
+      report.fallback_used = true;
+      report.fallback = "diverged at sweep " + std::to_string(sweeps) + " with omega " +
+                        std::to_string(omega) + "; restarted from the last verified x with omega 1";
+      logger()->warn("{}", report.fallback);
+      omega = 1.0;
+      report.omega = 1.0;
+      mon_storage.emplace(e.options, bnorm);
+      reason = stop_reason::none;
+    }
+  }
+  monitor& mon = *mon_storage;
+  report.reason = reason;
+  report.sweeps = {sweeps, static_cast<double>(sweeps), sweeps};
+  report.block_sweeps.assign(nblocks, sweeps);
+  if (reason != stop_reason::converged) true_residual = residual_norm(e.A, b, x) / bnorm;
+  report.relative_residual = true_residual;
+  report.provisional_residual = mon.snapshot().provisional_residual;
+  report.verifications = mon.snapshot().verifications;
+  report.failed_verifications = mon.failed_verifications();
+  report.history = std::move(mon.history());
+  report.solve_seconds = seconds_between(t0, clock::now());
+  return report;
+}
+
+}  // namespace detail
+}  // namespace asor

@@ -1,0 +1,45 @@
+#include "asor/stop.hpp"
+
+#include <cmath>
+
+namespace asor {
+
+std::string_view to_string(stop_reason r) noexcept {
+  switch (r) {
+    case stop_reason::none:
+      return "none";
+    case stop_reason::converged:
+      return "converged";
+    case stop_reason::max_sweeps:
+      return "max_sweeps";
+    case stop_reason::time_limit:
+      return "time_limit";
+    case stop_reason::diverged:
+      return "diverged";
+    case stop_reason::stagnated:
+      return "stagnated";
+    case stop_reason::user_stop:
+      return "user_stop";
+    case stop_reason::cancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+stop_reason stop_criteria::evaluate(const progress& p) const noexcept {
+  if (!std::isfinite(p.provisional_residual)) return stop_reason::diverged;
+  if (p.all_blocks_reported && p.provisional_residual <= tolerance) return stop_reason::converged;
+  // Sustained growth: even the smallest estimate of the last window is far above the best.
+  if (p.min_sweeps >= divergence_window && std::isfinite(p.best_provisional_residual) &&
+      p.window_min_provisional_residual > divergence_factor * p.best_provisional_residual) {
+    return stop_reason::diverged;
+  }
+  if (stagnation_window > 0 && p.sweeps_since_best >= stagnation_window) {
+    return stop_reason::stagnated;
+  }
+  if (p.min_sweeps >= max_sweeps) return stop_reason::max_sweeps;
+  if (p.elapsed_seconds >= time_limit_seconds) return stop_reason::time_limit;
+  return stop_reason::none;
+}
+
+}  // namespace asor
