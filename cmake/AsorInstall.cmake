@@ -11,7 +11,9 @@ install(FILES ${PROJECT_BINARY_DIR}/include/asor/config.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/asor)
 if(TARGET asor_cli)
   install(TARGETS asor_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-  install(PROGRAMS scripts/asor_plot.py DESTINATION ${CMAKE_INSTALL_DATADIR}/asor)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/asor_plot.py)
+    install(PROGRAMS scripts/asor_plot.py DESTINATION ${CMAKE_INSTALL_DATADIR}/asor)
+  endif()
 endif()
 install(EXPORT asorTargets NAMESPACE asor:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/asor)
 configure_package_config_file(cmake/asorConfig.cmake.in ${PROJECT_BINARY_DIR}/asorConfig.cmake
