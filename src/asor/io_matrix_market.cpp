@@ -221,18 +221,22 @@ bool build_csr(int rows, int cols, const coordinates& entries, bool symmetric, s
   out.resizeNonZeros(outer[rows]);
   int* inner = out.innerIndexPtr();
   double* values = out.valuePtr();
-  std::vector<int> next(outer, outer + rows);
+  // Fill with outer[i] as the cursor of row i (it ends at the start of row i + 1), then shift
+  // the pointers back by one row: no second array of rows + 1 cursors.
   for (std::size_t k = 0; k < n; ++k) {
-    const auto p = row_of(next[row_of(r[k])]++);
+    const auto p = row_of(outer[row_of(r[k])]++);
     inner[p] = c[k];
     values[p] = v[k];
     if (symmetric && r[k] != c[k]) {
-      const auto q = row_of(next[row_of(c[k])]++);
+      const auto q = row_of(outer[row_of(c[k])]++);
       inner[q] = r[k];
       values[q] = v[k];
     }
   }
-  next = {};
+  for (std::size_t i = row_of(rows); i > 0; --i) {
+    outer[i] = outer[i - 1];
+  }
+  outer[0] = 0;
 
   std::vector<std::pair<int, double>> scratch;
   for (std::size_t i = 0; i < row_of(rows); ++i) {
