@@ -9,6 +9,7 @@
 /// the lines, so the common path records no line numbers.
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -325,24 +326,32 @@ struct descriptor {
 
 }  // namespace
 
-std::string read_file(const std::string& path) {
+file_text::file_text(const std::string& path) {
   const descriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) {
     fail(path, 0, "cannot open: " + errno_text());
   }
   struct stat info {};
-  std::string text;
   if (::fstat(file.fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
-    text.resize(static_cast<std::size_t>(info.st_size));
-  } else {
-    text.resize(std::size_t{1} << 16);
+    // A regular file is mapped (and its pages populated at once): no copy, no zeroed buffer.
+    const auto size = static_cast<std::size_t>(info.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.fd, 0);
+    if (map != MAP_FAILED) {
+      map_ = map;
+      map_size_ = size;
+      ::madvise(map_, map_size_, MADV_SEQUENTIAL);
+      view_ = std::string_view(static_cast<const char*>(map_), map_size_);
+      return;
+    }
   }
+  // Pipes, character devices, directories (read fails), or a failed mapping: read it all.
+  buffer_.resize(std::size_t{1} << 16);
   std::size_t used = 0;
   for (;;) {
-    if (used == text.size()) {
-      text.resize(text.size() * 2);
+    if (used == buffer_.size()) {
+      buffer_.resize(buffer_.size() * 2);
     }
-    const ::ssize_t got = ::read(file.fd, text.data() + used, text.size() - used);
+    const ::ssize_t got = ::read(file.fd, buffer_.data() + used, buffer_.size() - used);
     if (got < 0) {
       if (errno == EINTR) {
         continue;
@@ -354,8 +363,14 @@ std::string read_file(const std::string& path) {
     }
     used += static_cast<std::size_t>(got);
   }
-  text.resize(used);
-  return text;
+  buffer_.resize(used);
+  view_ = buffer_;
+}
+
+file_text::~file_text() {
+  if (map_ != nullptr) {
+    ::munmap(map_, map_size_);
+  }
 }
 
 text_writer::text_writer(const std::string& path)
@@ -593,8 +608,103 @@ int parse_index(std::string_view token, std::int64_t limit, const char* what,
   return static_cast<int>(value - 1);
 }
 
+/// One entry of a coordinate file, 0-based.
+struct mm_entry {
+  int row = 0;
+  int col = 0;
+  double value = 1.0;
+};
+
+/// Parses the entry on \p line token by token, naming exactly what is wrong; also accepts the
+/// valid forms the fast path declines ('+' signs, values that underflow to zero, long digits).
+mm_entry parse_entry_slowly(std::string_view line, const mm_header& h, const std::string& name,
+                            std::size_t number) {
+  const bool pattern = h.field == mm_field::pattern;
+  const char* form = pattern ? "(expected 'row column')" : "(expected 'row column value')";
+  detail::token_reader tokens(line, false);
+  std::string_view row_token;
+  std::string_view col_token;
+  std::string_view value_token;
+  (void)tokens.next(row_token);  // the caller saw it is there
+  if (!tokens.next(col_token)) {
+    fail(name, number, std::string("missing column index ") + form);
+  }
+  mm_entry e;
+  e.row = parse_index(row_token, h.rows, "row index", name, number);
+  e.col = parse_index(col_token, h.cols, "column index", name, number);
+  if (!pattern) {
+    if (!tokens.next(value_token)) {
+      fail(name, number, std::string("missing value ") + form);
+    }
+    e.value = detail::parse_value(value_token, h.field == mm_field::integer, name, number);
+  }
+  std::string_view extra;
+  if (tokens.next(extra)) {
+    fail(name, number, "unexpected extra field " + quoted(extra) + " " + form);
+  }
+  return e;
+}
+
+/// Moves \p p past spaces.
+inline void skip_spaces(const char*& p, const char* end) noexcept {
+  while (p != end && detail::is_space(*p)) {
+    ++p;
+  }
+}
+
+/// Fast path: 1 to 18 decimal digits, then a space or the end (then past the spaces).
+inline bool fast_index(const char*& p, const char* end, std::int64_t& value) noexcept {
+  const char* begin = p;
+  std::uint64_t v = 0;
+  for (; p != end; ++p) {
+    const unsigned digit = static_cast<unsigned>(static_cast<unsigned char>(*p)) - 48U;
+    if (digit > 9U) {
+      break;
+    }
+    v = v * 10U + digit;
+  }
+  if (p == begin || p - begin > 18 || (p != end && !detail::is_space(*p))) {
+    return false;
+  }
+  skip_spaces(p, end);
+  value = static_cast<std::int64_t>(v);
+  return true;
+}
+
+/// Fast path: a finite double (std::from_chars), then a space or the end.
+inline bool fast_real(const char*& p, const char* end, double& value) noexcept {
+  if (p == end || *p == '+') {
+    return false;
+  }
+  const auto [q, ec] = std::from_chars(p, end, value, std::chars_format::general);
+  if (ec != std::errc() || (q != end && !detail::is_space(*q)) || !std::isfinite(value)) {
+    return false;
+  }
+  p = q;
+  skip_spaces(p, end);
+  return true;
+}
+
+/// Fast path: an optional '-' and 1 to 15 digits (exact in a double), then a space or the end.
+inline bool fast_integer(const char*& p, const char* end, double& value) noexcept {
+  const bool negative = p != end && *p == '-';
+  const char* q = negative ? p + 1 : p;
+  const char* digits_end = q;
+  while (digits_end != end && *digits_end >= '0' && *digits_end <= '9') {
+    ++digits_end;
+  }
+  std::int64_t v = 0;
+  if (digits_end - q > 15 || !fast_index(q, end, v)) {
+    return false;
+  }
+  p = q;
+  value = negative ? -static_cast<double>(v) : static_cast<double>(v);
+  return true;
+}
+
 /// Reads the entries of a coordinate file into \p entries (0-based); records the line of each
-/// one in \p entry_lines when given.
+/// one in \p entry_lines when given. Each line is tried on a fast path first; anything it
+/// declines (errors included) goes to parse_entry_slowly, which has the exact diagnosis.
 void read_coordinate_entries(detail::line_reader& lines, const mm_header& h,
                              const std::string& name, detail::coordinates& entries,
                              std::vector<std::size_t>* entry_lines) {
@@ -603,38 +713,31 @@ void read_coordinate_entries(detail::line_reader& lines, const mm_header& h,
   entries.reserve(static_cast<std::size_t>(std::min(h.entries, could_hold)));
   const bool pattern = h.field == mm_field::pattern;
   const bool integer = h.field == mm_field::integer;
-  const char* form = pattern ? "(expected 'row column')" : "(expected 'row column value')";
   std::int64_t count = 0;
   std::string_view line;
   while (lines.next(line)) {
-    detail::token_reader tokens(line, false);
-    std::string_view row_token;
-    if (!tokens.next(row_token) || row_token.front() == '%') {
+    const char* p = line.data();
+    const char* end = p + line.size();
+    skip_spaces(p, end);
+    if (p == end || *p == '%') {
       continue;  // blank line or comment
     }
     const std::size_t number = lines.number();
     if (count == h.entries) {
       fail(name, number, "more entries than the declared " + std::to_string(h.entries));
     }
-    std::string_view col_token;
-    std::string_view value_token;
-    if (!tokens.next(col_token)) {
-      fail(name, number, std::string("missing column index ") + form);
-    }
-    const int row = parse_index(row_token, h.rows, "row index", name, number);
-    const int col = parse_index(col_token, h.cols, "column index", name, number);
+    std::int64_t row = 0;
+    std::int64_t col = 0;
     double value = 1.0;
-    if (!pattern) {
-      if (!tokens.next(value_token)) {
-        fail(name, number, std::string("missing value ") + form);
-      }
-      value = detail::parse_value(value_token, integer, name, number);
+    if (fast_index(p, end, row) && fast_index(p, end, col) && row >= 1 && row <= h.rows &&
+        col >= 1 && col <= h.cols &&
+        (pattern || (integer ? fast_integer(p, end, value) : fast_real(p, end, value))) &&
+        p == end) {
+      entries.push(static_cast<int>(row - 1), static_cast<int>(col - 1), value);
+    } else {
+      const mm_entry e = parse_entry_slowly(line, h, name, number);
+      entries.push(e.row, e.col, e.value);
     }
-    std::string_view extra;
-    if (tokens.next(extra)) {
-      fail(name, number, "unexpected extra field " + quoted(extra) + " " + form);
-    }
-    entries.push(row, col, value);
     if (entry_lines != nullptr) {
       entry_lines->push_back(number);
     }
@@ -768,13 +871,13 @@ vector parse_matrix_market_vector(std::string_view text, const std::string& name
 }  // namespace detail
 
 sparse_matrix read_matrix_market(const std::string& path) {
-  const std::string text = detail::read_file(path);
-  return detail::parse_matrix_market(text, path);
+  const detail::file_text text(path);
+  return detail::parse_matrix_market(text.view(), path);
 }
 
 vector read_matrix_market_vector(const std::string& path) {
-  const std::string text = detail::read_file(path);
-  return detail::parse_matrix_market_vector(text, path);
+  const detail::file_text text(path);
+  return detail::parse_matrix_market_vector(text.view(), path);
 }
 
 void write_matrix_market(const std::string& path, const sparse_matrix& A, bool symmetric) {

@@ -159,13 +159,13 @@ vector parse_plain_vector(std::string_view text, const std::string& name) {
 }  // namespace detail
 
 sparse_matrix read_triplet(const std::string& path) {
-  const std::string text = detail::read_file(path);
-  return detail::parse_triplet(text, path);
+  const detail::file_text text(path);
+  return detail::parse_triplet(text.view(), path);
 }
 
 vector read_plain_vector(const std::string& path) {
-  const std::string text = detail::read_file(path);
-  return detail::parse_plain_vector(text, path);
+  const detail::file_text text(path);
+  return detail::parse_plain_vector(text.view(), path);
 }
 
 void write_triplet(const std::string& path, const sparse_matrix& A) {

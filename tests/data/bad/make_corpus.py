@@ -69,7 +69,7 @@ case("size_more_entries_than_positions.mtx", BANNER + "2 2 5\n1 1 1\n", "matrix"
 case("size_entry_count_overflow.mtx", SYM + "3 3 99999999999999999999\n1 1 1\n", "matrix", 2,
      "declared 99999999999999999999 entries, more than the 6 positions of a 3 x 3 symmetric matrix")
 case("size_rows_without_entries.mtx", BANNER + "2000000000 2000000000 1\n1 1 1.0\n", "matrix", 2,
-     "declared 2000000000 rows but only 1 entries (at most 16777216 empty rows are accepted)")
+     "declared 2000000000 rows but only 1 entries (at most 1048576 empty rows are accepted)")
 case("symmetric_not_square.mtx", SYM + "3 4 1\n1 1 1\n", "matrix", 2,
      "a symmetric matrix must be square, got 3 x 4")
 
@@ -157,7 +157,7 @@ case("triplet_duplicate.txt", "# row col value\n0 0 1\n1 1 2\n0 0 3 # again\n", 
 case("triplet_nan.txt", "0 0 NaN\n", "triplet-matrix", 1, "value is NaN")
 case("triplet_huge_index.txt", "0 0 1\n1999999999 1999999999 1\n", "triplet-matrix", 2,
      "index 1999999999 makes 2000000000 rows but there are only 2 entries "
-     "(at most 16777216 empty rows are accepted)")
+     "(at most 1048576 empty rows are accepted)")
 case("triplet_binary.txt", bytes([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0xFF, 0xFE]),
      "triplet-matrix", 1, "expected 3 fields (row col value), got 1")
 
