@@ -29,7 +29,9 @@ static_assert(std::is_trivially_copyable_v<provisional_result>);
 struct progress {
   double elapsed_seconds = 0;
   double provisional_residual = std::numeric_limits<double>::infinity();  ///< current estimate
-  double initial_provisional_residual = std::numeric_limits<double>::infinity();
+  /// the true relative residual of the initial guess, computed once before the first sweep
+  /// (the divergence reference, as PETSc's rnorm0; not provisional)
+  double initial_residual = std::numeric_limits<double>::infinity();
   double best_provisional_residual = std::numeric_limits<double>::infinity();
   /// smallest estimate seen over the last `stop_criteria::divergence_window` sweeps
   double window_min_provisional_residual = std::numeric_limits<double>::infinity();

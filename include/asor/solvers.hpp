@@ -17,6 +17,7 @@
 /// \endcode
 
 #include <Eigen/Core>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -153,12 +154,19 @@ class relaxation_solver {
   [[nodiscard]] const sparse_matrix& matrix() const noexcept { return *matrix_; }
 
  private:
+  /// Applies \p f to a copy of the options and keeps it only when it is valid (strong guarantee).
   template <class F>
   relaxation_solver& update(F&& f) {
-    f(options_);
-    options_.method = Method;
-    if (Method == method::ssor) options_.direction = sweep_direction::symmetric;
-    if (engine_) engine_->set_options(options_);
+    solver_options next = options_;
+    f(next);
+    next.method = Method;
+    if (Method == method::ssor) next.direction = sweep_direction::symmetric;
+    if (engine_) {
+      engine_->set_options(next);
+    } else {
+      check_options(next, std::numeric_limits<int>::max());
+    }
+    options_ = std::move(next);
     return *this;
   }
 

@@ -111,6 +111,7 @@ class coordinator {
       round_start_sweeps_ = known_sweeps_;
       fresh_blocks_ = 0;
       fresh_.assign(known_sweeps_.size(), false);
+      candidate_.clear();
       mon_.restart_window();
       active_ = true;
       schedule();
@@ -210,12 +211,31 @@ class coordinator {
     const bool all = fresh_blocks_ == static_cast<int>(latest_sq_.size());
     mon_.observe(global_estimate(), lo, total / static_cast<double>(latest_sq_.size()), hi, now,
                  all);
-    stop_reason reason = mon_.evaluate();
+    stop_reason reason = confirm(mon_.evaluate());
     if (e_.callback && e_.options.progress_interval_seconds > 0.0 && mon_.callback_due(now)) {
       call_back(now);
     }
     if (e_.cancel_requested.load(std::memory_order_relaxed)) reason = stop_reason::cancelled;
     if (reason != stop_reason::none) decide(reason);
+  }
+
+  /// A converged candidate is confirmed only when every block has swept again since the estimate
+  /// first crossed the tolerance, and the estimate still passes: the decision then rests on
+  /// residuals all computed after the crossing, not on one block's stale value.
+  stop_reason confirm(stop_reason reason) {
+    if (reason != stop_reason::converged) {
+      candidate_.clear();
+      return reason;
+    }
+    if (candidate_.empty()) {
+      candidate_ = known_sweeps_;
+      return stop_reason::none;
+    }
+    for (std::size_t b = 0; b < candidate_.size(); ++b) {
+      if (known_sweeps_[b] <= candidate_[b]) return stop_reason::none;
+    }
+    candidate_.clear();
+    return reason;
   }
 
   void decide(stop_reason reason) {
@@ -246,6 +266,7 @@ class coordinator {
   std::vector<double> latest_sq_;
   std::vector<std::int64_t> round_start_sweeps_;
   std::vector<bool> fresh_;
+  std::vector<std::int64_t> candidate_;  // block sweeps when the estimate first passed
   int fresh_blocks_ = 0;
   double sum_sq_ = 0.0;
   std::thread thread_;  // last: starts after everything above is constructed
@@ -321,7 +342,7 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
   }
   const int workers = e.prep.threads;
   shared_state shared(blocks, workers);
-  monitor mon(e.options, bnorm);
+  monitor mon(e.options, bnorm, residual_norm(e.A, b, x) / bnorm);
   // Each block's sweep count is written only by the worker that owns the block.
   std::vector<std::int64_t> block_sweeps(static_cast<std::size_t>(blocks), 0);
   std::optional<std::vector<double>> restart_x;

@@ -259,7 +259,8 @@ solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<do
     report.block_sweeps.assign(nblocks, 0);
     return report;
   }
-  std::optional<monitor> mon_storage(std::in_place, e.options, bnorm);
+  const double initial = residual_norm(e.A, b, x) / bnorm;
+  std::optional<monitor> mon_storage(std::in_place, e.options, bnorm, initial);
   sync_sweeper sweeper(e, b, x);
   std::optional<std::vector<double>> restart_x;
   if (e.options.fallback != fallback_policy::none) restart_x.emplace(x.begin(), x.end());
@@ -297,7 +298,7 @@ solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<do
       logger()->warn("{}", report.fallback);
       omega = 1.0;
       report.omega = 1.0;
-      mon_storage.emplace(e.options, bnorm);
+      mon_storage.emplace(e.options, bnorm, residual_norm(e.A, b, x) / bnorm);
       reason = stop_reason::none;
     }
   }

@@ -3,6 +3,7 @@
 // asynchronous coordinator. Not thread-safe: one thread owns a monitor (the solving thread for
 // synchronous methods, the coordinator thread for async).
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -25,8 +26,10 @@ inline double seconds_between(clock::time_point a, clock::time_point b) noexcept
 /// Tracks the estimate over time: best, sustained-growth window, stagnation, rate, history.
 class monitor {
  public:
-  monitor(const solver_options& options, double rhs_norm)
-      : options_(options), rhs_norm_(rhs_norm), tolerance_(options.stop.tolerance) {}
+  monitor(const solver_options& options, double rhs_norm, double initial_residual)
+      : options_(options), rhs_norm_(rhs_norm), tolerance_(options.stop.tolerance) {
+    p_.initial_residual = initial_residual;
+  }
 
   /// A new global estimate (relative) at \p seconds with the given sweep statistics.
   void observe(double estimate, std::int64_t min_sweeps, double mean_sweeps,
@@ -39,7 +42,6 @@ class monitor {
     p.max_sweeps = max_sweeps;
     p.all_blocks_reported = all_blocks_reported;
     if (!all_blocks_reported) return;
-    if (!std::isfinite(p.initial_provisional_residual)) p.initial_provisional_residual = estimate;
     if (estimate < p.best_provisional_residual) p.best_provisional_residual = estimate;
     if (estimate < improvement_reference_ * 0.99 || !std::isfinite(improvement_reference_)) {
       improvement_reference_ = estimate;
@@ -83,11 +85,13 @@ class monitor {
     const bool ok = true_residual <= options_.stop.tolerance;
     if (!ok) {
       ++failed_;
-      // The estimate was too optimistic by true/estimate: demand that much more of it next time.
+      // The estimate was too optimistic by true/estimate: demand more of it next time, by at most
+      // 10x per failure (one very stale estimate must not make the tolerance unreachable) and
+      // 1000x in all (further down the estimate sits at the rounding floor).
       const double ratio = p_.provisional_residual > 0.0 ? true_residual / p_.provisional_residual
                                                          : true_residual / options_.stop.tolerance;
-      const double factor = std::max(ratio, 1.0) * 1.05;
-      tolerance_ = std::min(tolerance_, options_.stop.tolerance / factor);
+      const double factor = std::clamp(ratio * 1.05, 1.05, 10.0);
+      tolerance_ = std::max(tolerance_ / factor, options_.stop.tolerance * 1e-3);
     }
     return ok;
   }

@@ -1,5 +1,6 @@
 #include "asor/stop.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace asor {
@@ -29,9 +30,11 @@ std::string_view to_string(stop_reason r) noexcept {
 stop_reason stop_criteria::evaluate(const progress& p) const noexcept {
   if (!std::isfinite(p.provisional_residual)) return stop_reason::diverged;
   if (p.all_blocks_reported && p.provisional_residual <= tolerance) return stop_reason::converged;
-  // Sustained growth: even the smallest estimate of the last window is far above the best.
-  if (p.min_sweeps >= divergence_window && std::isfinite(p.best_provisional_residual) &&
-      p.window_min_provisional_residual > divergence_factor * p.best_provisional_residual) {
+  // Sustained growth (PETSc's divergence rule, made robust to one stale estimate): even the
+  // smallest estimate of the last window is divergence_factor times the initial residual.
+  const double reference = std::max(p.initial_residual, tolerance);
+  if (p.min_sweeps >= divergence_window && std::isfinite(reference) &&
+      p.window_min_provisional_residual > divergence_factor * reference) {
     return stop_reason::diverged;
   }
   if (stagnation_window > 0 && p.sweeps_since_best >= stagnation_window) {

@@ -1,0 +1,358 @@
+// The asynchronous engine: agreement with direct solves, the Eigen-style façade, provisional
+// results, callbacks, cancellation and failures.
+
+#include <Eigen/SparseCholesky>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "async_test_support.hpp"
+
+namespace asor::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+solver_options async_options(int threads, int blocks = 0) {
+  solver_options o;
+  o.method = method::async;
+  o.threads = threads;
+  o.blocks = blocks;
+  o.omega = 1.0;
+  o.stop.tolerance = 1e-9;
+  o.stop.max_sweeps = 200000;
+  o.stop.time_limit_seconds = 60;
+  return o;
+}
+
+vector ldlt_solution(const sparse_matrix& A, const vector& b) {
+  Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> ldlt(A);
+  EXPECT_EQ(ldlt.info(), Eigen::Success);
+  return ldlt.solve(b);
+}
+
+struct async_case {
+  const char* name;
+  sparse_matrix (*make)();
+  int threads;
+  int blocks;
+  sweep_direction direction;
+  bool l1;
+};
+
+class AsyncAgreesWithDirect : public ::testing::TestWithParam<async_case> {};
+
+TEST_P(AsyncAgreesWithDirect, ConvergesVerifiedAndMatchesLDLT) {
+  const watchdog dog(120s, GetParam().name);
+  const system sys(GetParam().make());
+  solver_options o = async_options(GetParam().threads, GetParam().blocks);
+  o.direction = GetParam().direction;
+  o.l1 = GetParam().l1;
+  engine e(sys.view(), o);
+  vector x = vector::Zero(sys.A.rows());
+  const solve_report r = sys.solve(e, x);
+  ASSERT_EQ(r.reason, stop_reason::converged) << to_string(r.reason);
+  EXPECT_GE(r.verifications, 1);
+  EXPECT_LE(r.relative_residual, 1e-9);
+  EXPECT_NEAR(r.relative_residual, sys.true_residual(x), 1e-12);
+  const vector x_ref = ldlt_solution(sys.A, sys.b);
+  // ||x - x_ref|| / ||x_ref|| <= cond(A) * residual; these matrices have cond < 1e3.
+  EXPECT_LT((x - x_ref).norm() / x_ref.norm(), 1e-6);
+  EXPECT_EQ(r.method, method::async);
+  EXPECT_EQ(static_cast<int>(r.block_sweeps.size()), r.blocks);
+  EXPECT_LE(r.sweeps.min, r.sweeps.max);
+  EXPECT_GE(r.cancel_latency_seconds, 0.0);
+  EXPECT_GT(r.provisional_results, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Generated, AsyncAgreesWithDirect,
+    ::testing::Values(async_case{"poisson2d_1thread", [] { return poisson2d(24); }, 1, 4,
+                                 sweep_direction::forward, false},
+                      async_case{"poisson2d_2threads", [] { return poisson2d(24); }, 2, 8,
+                                 sweep_direction::forward, false},
+                      async_case{"poisson2d_symmetric", [] { return poisson2d(24); }, 2, 4,
+                                 sweep_direction::symmetric, false},
+                      async_case{"poisson2d_l1", [] { return poisson2d(24); }, 2, 16,
+                                 sweep_direction::forward, true},
+                      async_case{"poisson3d", [] { return poisson3d(8); }, 2, 8,
+                                 sweep_direction::forward, false},
+                      async_case{"anisotropic", [] { return anisotropic2d(16, 0.1); }, 2, 8,
+                                 sweep_direction::forward, false},
+                      async_case{"random_spd", [] { return random_spd(500, 6, 42); }, 2, 6,
+                                 sweep_direction::backward, false}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(AsyncRealMatrices, AgreeWithDirectSolve) {
+  const watchdog dog(240s, "real matrices");
+  int tried = 0;
+  for (const char* name : {"mesh1e1.mtx", "gr_30_30.mtx", "mesh1em6.mtx"}) {
+    const std::string path = std::string(ASOR_TEST_DATA_DIR) + "/" + name;
+    if (!std::filesystem::exists(path)) continue;
+    ++tried;
+    const system sys(io::read_matrix_market(path));
+    solver_options o = async_options(2, 4);
+    o.stop.tolerance = 1e-10;
+    engine e(sys.view(), o);
+    vector x = vector::Zero(sys.A.rows());
+    const solve_report r = sys.solve(e, x);
+    ASSERT_EQ(r.reason, stop_reason::converged) << name;
+    const vector x_ref = ldlt_solution(sys.A, sys.b);
+    EXPECT_LT((x - x_ref).norm() / x_ref.norm(), 1e-7) << name;
+  }
+  EXPECT_GT(tried, 0) << "no real matrix found in " << ASOR_TEST_DATA_DIR;
+}
+
+TEST(AsyncFacade, EigenStyleInterface) {
+  const watchdog dog(60s);
+  const sparse_matrix A = poisson2d(20);
+  const vector b = A * vector::Ones(A.rows());
+  AsyncSOR<> solver;
+  solver.setTolerance(1e-10).setMaxIterations(100000).setThreads(2).setBlocks(4).setOmega(1.2);
+  solver.compute(A);
+  const vector x = solver.solve(b);
+  EXPECT_EQ(solver.info(), Eigen::Success);
+  EXPECT_LE(solver.error(), 1e-10);
+  EXPECT_EQ(solver.iterations(), solver.report().sweeps.min);
+  EXPECT_LT((x - vector::Ones(A.rows())).norm() / std::sqrt(400.0), 1e-8);
+  EXPECT_DOUBLE_EQ(solver.report().omega, 1.2);
+
+  // Any Eigen sparse type is accepted (converted once); same answer.
+  const Eigen::SparseMatrix<double> col_major = A;
+  AsyncSOR<Eigen::SparseMatrix<double>> other(col_major);
+  other.setTolerance(1e-10).setThreads(2).setBlocks(4);
+  const vector y = other.solveWithGuess(b, vector::Constant(A.rows(), 0.5));
+  EXPECT_EQ(other.info(), Eigen::Success);
+  EXPECT_LT((y - x).norm() / x.norm(), 1e-8);
+}
+
+TEST(AsyncFacade, SwappingMethodsIsOneType) {
+  const sparse_matrix A = poisson2d(12);
+  const vector b = A * vector::Ones(A.rows());
+  auto check = [&](auto solver) {
+    solver.setTolerance(1e-9).setMaxIterations(100000).setThreads(2);
+    solver.compute(A);
+    const vector x = solver.solve(b);
+    EXPECT_EQ(solver.info(), Eigen::Success) << to_string(solver.report().method);
+    EXPECT_LE(solver.error(), 1e-9);
+    EXPECT_LT((x - vector::Ones(A.rows())).norm(), 1e-6);
+  };
+  check(SOR<>());
+  check(SSOR<>());
+  check(Jacobi<>());
+  check(MulticolorSOR<>());
+  check(BlockJacobiSOR<>());
+  check(AsyncSOR<>());
+}
+
+TEST(AsyncFacade, InvalidInputIsAnException) {
+  sparse_matrix A = poisson2d(4);
+  AsyncSOR<> solver;
+  EXPECT_THROW(solver.setOmega(2.5), std::invalid_argument);
+  solver.compute(A);
+  EXPECT_THROW(solver.setOmega(0.0), std::invalid_argument);
+  EXPECT_THROW(solver.solve(vector::Ones(3)), input_error);
+  vector b = vector::Ones(16);
+  b(3) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(solver.solve(b), input_error);
+}
+
+TEST(AsyncProgress, CallbackSeesProvisionalResultsOnOneThread) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(32));
+  solver_options o = async_options(2, 8);
+  o.progress_interval_seconds = 0;  // every provisional result
+  engine e(sys.view(), o);
+  std::atomic<int> calls{0};
+  std::thread::id callback_thread;
+  bool one_thread = true;
+  bool valid = true;
+  e.on_progress([&](const progress& p) {
+    if (calls++ == 0) callback_thread = std::this_thread::get_id();
+    one_thread = one_thread && callback_thread == std::this_thread::get_id();
+    valid = valid && p.latest.block >= 0 && p.latest.block < 8 && p.latest.sweeps > 0 &&
+            p.latest.worker >= 0 && p.latest.worker < 2;
+    return callback_action::proceed;
+  });
+  vector x = vector::Zero(sys.A.rows());
+  const solve_report r = sys.solve(e, x);
+  EXPECT_EQ(r.reason, stop_reason::converged);
+  EXPECT_GT(calls.load(), 8);
+  EXPECT_TRUE(one_thread) << "callbacks must run on the coordinator thread only";
+  EXPECT_NE(callback_thread, std::this_thread::get_id());
+  EXPECT_TRUE(valid);
+}
+
+TEST(AsyncProgress, RecordsEveryProvisionalResultWhenAsked) {
+  const system sys(poisson2d(16));
+  solver_options o = async_options(2, 4);
+  o.record_provisional = true;
+  engine e(sys.view(), o);
+  vector x = vector::Zero(sys.A.rows());
+  const solve_report r = sys.solve(e, x);
+  ASSERT_EQ(r.reason, stop_reason::converged);
+  EXPECT_EQ(static_cast<std::int64_t>(r.provisional.size()),
+            r.provisional_results - r.provisional_results_dropped);
+  for (const auto& rec : r.provisional) {
+    EXPECT_GE(rec.result.block, 0);
+    EXPECT_GE(rec.global_provisional_residual, 0.0);
+  }
+  EXPECT_FALSE(r.history.empty());
+  EXPECT_TRUE(std::isfinite(r.history.back().provisional_residual));
+}
+
+TEST(AsyncStop, CallbackStopIsUserStop) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(64));
+  solver_options o = async_options(2, 8);
+  o.stop.tolerance = 1e-14;
+  engine e(sys.view(), o);
+  e.on_progress([](const progress& p) {
+    return p.min_sweeps >= 20 ? callback_action::stop : callback_action::proceed;
+  });
+  vector x = vector::Zero(sys.A.rows());
+  const solve_report r = sys.solve(e, x);
+  EXPECT_EQ(r.reason, stop_reason::user_stop);
+  EXPECT_GE(r.sweeps.min, 20);
+  EXPECT_NEAR(r.relative_residual, sys.true_residual(x), 1e-12);
+  EXPECT_GT(r.relative_residual, 1e-14);
+}
+
+TEST(AsyncStop, SweepAndTimeBudgetsSaySo) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(64));
+  solver_options o = async_options(2, 8);
+  o.stop.max_sweeps = 30;
+  {
+    engine e(sys.view(), o);
+    vector x = vector::Zero(sys.A.rows());
+    const solve_report r = sys.solve(e, x);
+    EXPECT_EQ(r.reason, stop_reason::max_sweeps);
+    EXPECT_GE(r.sweeps.min, 30);
+    EXPECT_GT(r.relative_residual, 1e-9);
+  }
+  o.stop.max_sweeps = 100000000;
+  o.stop.tolerance = 1e-15;
+  o.stop.time_limit_seconds = 0.2;
+  {
+    engine e(sys.view(), o);
+    vector x = vector::Zero(sys.A.rows());
+    const solve_report r = sys.solve(e, x);
+    EXPECT_EQ(r.reason, stop_reason::time_limit);
+  }
+}
+
+TEST(AsyncStop, CancelFromAnotherThread) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(128));
+  solver_options o = async_options(2, 8);
+  o.stop.tolerance = 1e-15;
+  o.stop.max_sweeps = 100000000;
+  engine e(sys.view(), o);
+  vector x = vector::Zero(sys.A.rows());
+  std::jthread canceller([&] {
+    std::this_thread::sleep_for(100ms);
+    e.cancel();
+    e.cancel();  // idempotent
+  });
+  const solve_report r = sys.solve(e, x);
+  EXPECT_EQ(r.reason, stop_reason::cancelled);
+  EXPECT_GE(r.cancel_latency_seconds, 0.0);
+  EXPECT_NEAR(r.relative_residual, sys.true_residual(x), 1e-12);
+}
+
+TEST(AsyncStop, CancelWhenIdleDoesNothingAndSolvesRepeat) {
+  const watchdog dog(120s);
+  const system sys(poisson2d(24));
+  engine e(sys.view(), async_options(2, 4));
+  e.cancel();  // no solve in progress: no effect on the next one
+  for (int round = 0; round < 10; ++round) {
+    vector x = vector::Zero(sys.A.rows());
+    std::jthread canceller;
+    if (round % 2 == 1) {
+      canceller = std::jthread([&e, round] {
+        std::this_thread::sleep_for(std::chrono::microseconds(200 * round));
+        e.cancel();
+      });
+    }
+    const solve_report r = sys.solve(e, x);
+    canceller = {};
+    if (round % 2 == 0) {
+      EXPECT_EQ(r.reason, stop_reason::converged) << "round " << round;
+    } else {
+      EXPECT_TRUE(r.reason == stop_reason::cancelled || r.reason == stop_reason::converged)
+          << to_string(r.reason);
+    }
+    if (r.converged()) {
+      EXPECT_LE(sys.true_residual(x), 1e-9);
+    }
+  }
+}
+
+TEST(AsyncFailures, CallbackExceptionReachesTheCaller) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(32));
+  engine e(sys.view(), async_options(2, 4));
+  e.on_progress([](const progress& p) -> callback_action {
+    if (p.min_sweeps > 3) throw std::runtime_error("callback failed");
+    return callback_action::proceed;
+  });
+  vector x = vector::Zero(sys.A.rows());
+  EXPECT_THROW(
+      {
+        try {
+          sys.solve(e, x);
+        } catch (const std::runtime_error& err) {
+          EXPECT_STREQ(err.what(), "callback failed");
+          throw;
+        }
+      },
+      std::runtime_error);
+  // The engine is usable again afterwards.
+  e.on_progress({});
+  vector y = vector::Zero(sys.A.rows());
+  EXPECT_EQ(sys.solve(e, y).reason, stop_reason::converged);
+}
+
+TEST(AsyncFailures, WorkerExceptionReachesTheCaller) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(32));
+  solver_options o = async_options(2, 4);
+  o.on_block_sweep = [](int worker, int, std::int64_t sweeps) {
+    if (worker == 1 && sweeps == 5) throw std::logic_error("worker failed");
+  };
+  engine e(sys.view(), o);
+  vector x = vector::Zero(sys.A.rows());
+  EXPECT_THROW(sys.solve(e, x), std::logic_error);
+}
+
+TEST(AsyncDivergence, IndefiniteMatrixIsDetectedAndFallbackReported) {
+  const watchdog dog(60s);
+  // Symmetric, positive diagonal, indefinite (eigenvalues 3 and -1): SOR must diverge.
+  std::vector<Eigen::Triplet<double>> t;
+  const int n = 64;
+  for (int i = 0; i < n; i += 2) {
+    t.emplace_back(i, i, 1.0);
+    t.emplace_back(i + 1, i + 1, 1.0);
+    t.emplace_back(i, i + 1, 2.0);
+    t.emplace_back(i + 1, i, 2.0);
+  }
+  sparse_matrix A(n, n);
+  A.setFromTriplets(t.begin(), t.end());
+  const system sys(A);
+  solver_options o = async_options(2, 4);
+  o.fallback = fallback_policy::omega_one;
+  o.stop.max_sweeps = 100000;
+  engine e(sys.view(), o);
+  vector x = vector::Zero(n);
+  const solve_report r = sys.solve(e, x);
+  EXPECT_EQ(r.reason, stop_reason::diverged);
+  EXPECT_TRUE(r.fallback_used);
+  EXPECT_NE(r.fallback.find("restarted from the last verified x"), std::string::npos);
+  EXPECT_LT(r.sweeps.min, 100000) << "divergence must be detected within a bounded number";
+}
+
+}  // namespace
+}  // namespace asor::test

@@ -1,0 +1,92 @@
+#pragma once
+// Helpers shared by the async tests: seeds, scale, a watchdog.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "asor/asor.hpp"
+
+namespace asor::test {
+
+/// The seed of a randomized test: ASOR_SEED when set, else a fixed default; printed.
+inline std::uint64_t test_seed(std::uint64_t fallback) {
+  std::uint64_t seed = fallback;
+  if (const char* s = std::getenv("ASOR_SEED")) seed = std::strtoull(s, nullptr, 10);
+  std::printf("[ seed     ] ASOR_SEED=%llu\n", static_cast<unsigned long long>(seed));
+  return seed;
+}
+
+/// Multiplies the size of stress tests: ASOR_STRESS_SCALE (default 1; CI's sanitizer runs 0.2).
+inline double stress_scale() {
+  if (const char* s = std::getenv("ASOR_STRESS_SCALE")) return std::max(0.01, std::atof(s));
+  return 1.0;
+}
+
+/// ASOR_REPEAT: run a randomized test body this many times (default 1).
+inline int repeat_count() {
+  if (const char* s = std::getenv("ASOR_REPEAT")) return std::max(1, std::atoi(s));
+  return 1;
+}
+
+/// Fails the test (and aborts the process, so ctest reports it) when a scope outlives its limit:
+/// a hung solve must fail, not stall CI.
+class watchdog {
+ public:
+  explicit watchdog(std::chrono::seconds limit, std::string what = "test")
+      : thread_([this, limit, what = std::move(what)] {
+          std::unique_lock lock(m_);
+          if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
+            std::fprintf(stderr, "watchdog: %s still running after %lld s: hung\n", what.c_str(),
+                         static_cast<long long>(limit.count()));
+            std::abort();
+          }
+        }) {}
+  ~watchdog() {
+    {
+      const std::lock_guard lock(m_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  watchdog(const watchdog&) = delete;
+  watchdog& operator=(const watchdog&) = delete;
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+/// A prepared system: A (owned), its inverse diagonal, b = A * ones.
+struct system {
+  explicit system(sparse_matrix matrix) : A(std::move(matrix)) {
+    A.makeCompressed();
+    inv = inverse_diagonal(A);
+    b = A * vector::Ones(A.rows());
+  }
+  [[nodiscard]] csr_view view() const { return view_of(A, inv); }
+  solve_report solve(engine& e, vector& x) const {
+    return e.solve({b.data(), static_cast<std::size_t>(b.size())},
+                   {x.data(), static_cast<std::size_t>(x.size())});
+  }
+  [[nodiscard]] double true_residual(const vector& x) const {
+    return (b - A * x).norm() / b.norm();
+  }
+
+  sparse_matrix A;
+  std::vector<double> inv;
+  vector b;
+};
+
+}  // namespace asor::test

@@ -1,0 +1,74 @@
+// Verified termination under injected delays: hundreds of solves, each with workers stalled for
+// random times, must never report convergence that the true residual does not confirm; solves
+// whose budget is too small must say so.
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "async_test_support.hpp"
+
+namespace asor::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(AsyncStress, ConvergedImpliesTrueResidualBelowToleranceUnderInjectedDelays) {
+  const watchdog dog(900s, "stress");
+  const std::uint64_t seed = test_seed(20261121);
+  const int solves = std::max(20, static_cast<int>(300 * stress_scale())) * repeat_count();
+  std::mt19937_64 rng(seed);
+  const system problems[] = {system(poisson2d(16)), system(poisson2d(24)),
+                             system(random_spd(300, 5, 7)), system(anisotropic2d(12, 0.05))};
+  int converged = 0;
+  int budget_stops = 0;
+  int failed_verifications = 0;
+  for (int k = 0; k < solves; ++k) {
+    const system& sys = problems[k % 4];
+    solver_options o;
+    o.method = method::async;
+    o.threads = 2;
+    o.blocks = 2 + static_cast<int>(rng() % 7);
+    o.omega = std::uniform_real_distribution<double>(0.7, 1.3)(rng);
+    o.local_sweeps = 1 + static_cast<int>(rng() % 3);
+    o.direction = rng() % 3 == 0 ? sweep_direction::symmetric : sweep_direction::forward;
+    o.stop.tolerance = std::pow(10.0, -std::uniform_real_distribution<double>(6, 10)(rng));
+    // One solve in four gets a budget too small to converge.
+    const bool tight = rng() % 4 == 0;
+    o.stop.max_sweeps = tight ? 3 + static_cast<std::int64_t>(rng() % 10) : 100000;
+    o.stop.time_limit_seconds = 30;
+    // Stall a chosen worker for random stretches: its blocks' residuals age while the others
+    // race ahead, which is what makes the global estimate stale.
+    const int stalled = static_cast<int>(rng() % 2);
+    const unsigned stall_seed = static_cast<unsigned>(rng());
+    o.on_block_sweep = [stalled, stall_seed](int worker, int block, std::int64_t sweeps) {
+      if (worker != stalled) return;
+      std::minstd_rand local(stall_seed + static_cast<unsigned>(block * 7919) +
+                             static_cast<unsigned>(sweeps));
+      if (local() % 5 == 0) std::this_thread::sleep_for(std::chrono::microseconds(local() % 2000));
+    };
+    engine e(sys.view(), o);
+    vector x = vector::Zero(sys.A.rows());
+    const solve_report r = sys.solve(e, x);
+    const double truth = sys.true_residual(x);
+    EXPECT_NEAR(r.relative_residual, truth, 1e-9 * std::max(1.0, truth)) << "solve " << k;
+    if (r.converged()) {
+      ++converged;
+      EXPECT_LE(truth, o.stop.tolerance) << "false convergence in solve " << k;
+    } else {
+      EXPECT_TRUE(r.reason == stop_reason::max_sweeps || r.reason == stop_reason::time_limit)
+          << "solve " << k << ": " << to_string(r.reason);
+      EXPECT_TRUE(tight) << "solve " << k << " had a generous budget but " << to_string(r.reason);
+      ++budget_stops;
+    }
+    failed_verifications += r.failed_verifications;
+  }
+  std::printf(
+      "[ stress   ] %d solves: %d converged (all verified), %d stopped on budget, "
+      "%d verifications caught a stale estimate\n",
+      solves, converged, budget_stops, failed_verifications);
+  EXPECT_GT(converged, 0);
+}
+
+}  // namespace
+}  // namespace asor::test
