@@ -110,7 +110,7 @@ TEST(AsyncFacade, EigenStyleInterface) {
   const sparse_matrix A = poisson2d(20);
   const vector b = A * vector::Ones(A.rows());
   AsyncSOR<> solver;
-  solver.setTolerance(1e-10).setMaxIterations(100000).setThreads(2).setBlocks(4).setOmega(1.2);
+  solver.setTolerance(1e-10).setMaxIterations(1000000).setThreads(2).setBlocks(4).setOmega(1.2);
   solver.compute(A);
   const vector x = solver.solve(b);
   EXPECT_EQ(solver.info(), Eigen::Success);
@@ -122,7 +122,7 @@ TEST(AsyncFacade, EigenStyleInterface) {
   // Any Eigen sparse type is accepted (converted once); same answer.
   const Eigen::SparseMatrix<double> col_major = A;
   AsyncSOR<Eigen::SparseMatrix<double>> other(col_major);
-  other.setTolerance(1e-10).setThreads(2).setBlocks(4);
+  other.setTolerance(1e-10).setMaxIterations(1000000).setThreads(2).setBlocks(4);
   const vector y = other.solveWithGuess(b, vector::Constant(A.rows(), 0.5));
   EXPECT_EQ(other.info(), Eigen::Success);
   EXPECT_LT((y - x).norm() / x.norm(), 1e-8);
@@ -132,7 +132,7 @@ TEST(AsyncFacade, SwappingMethodsIsOneType) {
   const sparse_matrix A = poisson2d(12);
   const vector b = A * vector::Ones(A.rows());
   auto check = [&](auto solver) {
-    solver.setTolerance(1e-9).setMaxIterations(100000).setThreads(2);
+    solver.setTolerance(1e-9).setMaxIterations(1000000).setThreads(2);
     solver.compute(A);
     const vector x = solver.solve(b);
     EXPECT_EQ(solver.info(), Eigen::Success) << to_string(solver.report().method);
