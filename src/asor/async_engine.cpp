@@ -275,7 +275,8 @@ class coordinator {
 /// The body of one worker thread for one round.
 void work(const engine::impl& e, const csr_view& A, double omega, shared_state& s,
           std::span<const double> b, std::span<double> x, std::stop_token stop, int worker,
-          int workers, clock::time_point t0, std::vector<std::int64_t>& block_sweeps) {
+          int workers, clock::time_point t0, double quiet_sq,
+          std::vector<std::int64_t>& block_sweeps) {
   const partition& part = e.prep.part;
   const int blocks = part.blocks();
   const int first = static_cast<int>(static_cast<std::int64_t>(blocks) * worker / workers);
@@ -286,8 +287,8 @@ void work(const engine::impl& e, const csr_view& A, double omega, shared_state& 
   const int publish_every = e.options.publish_every;
   auto poll = [&stop] { return stop.stop_requested(); };
   result_ring& ring = *s.rings[static_cast<std::size_t>(worker)];
-  std::int64_t since_publish = 0;
   while (!stop.stop_requested()) {
+    double pass_sq = 0.0;
     for (int blk = first; blk < last; ++blk) {
       double residual_sq = 0.0;
       for (int k = 0; k < local; ++k) {
@@ -296,10 +297,10 @@ void work(const engine::impl& e, const csr_view& A, double omega, shared_state& 
         if (r.interrupted) return;
         residual_sq = r.residual_sq;  // the newest sweep's residual describes the block best
       }
+      pass_sq += residual_sq;
       auto& count = block_sweeps[static_cast<std::size_t>(blk)];
       count += local;
-      if (++since_publish >= publish_every) {
-        since_publish = 0;
+      if ((count / local) % publish_every == 0) {
         const provisional_result result{blk, worker, count, residual_sq,
                                         seconds_between(t0, clock::now())};
         block_slot& slot = s.slots[static_cast<std::size_t>(blk)];
@@ -314,6 +315,10 @@ void work(const engine::impl& e, const csr_view& A, double omega, shared_state& 
       if (e.options.on_block_sweep) e.options.on_block_sweep(worker, blk, count);
       if (stop.stop_requested()) return;
     }
+    // This worker's blocks are converged against the values it sees: more sweeps cannot help
+    // until other workers move. On an oversubscribed machine give them the core (on dedicated
+    // cores yield returns at once).
+    if (pass_sq <= quiet_sq) std::this_thread::yield();
   }
 }
 
@@ -341,6 +346,9 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
     return report;
   }
   const int workers = e.prep.threads;
+  // A worker whose blocks' residual is 10x below the tolerance share is locally converged.
+  const double quiet = 0.1 * e.options.stop.tolerance * bnorm;
+  const double quiet_sq = quiet * quiet * workers / blocks;
   shared_state shared(blocks, workers);
   monitor mon(e.options, bnorm, residual_norm(e.A, b, x) / bnorm);
   // Each block's sweep count is written only by the worker that owns the block.
@@ -363,7 +371,7 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
         const int granted = omp_get_num_threads();
         try {
           work(e, A, omega, shared, b, x, stop.get_token(), omp_get_thread_num(), granted, t0,
-               block_sweeps);
+               quiet_sq, block_sweeps);
         } catch (...) {
           shared.fail(std::current_exception());
           stop.request_stop();

@@ -356,3 +356,28 @@ TEST(AsyncDivergence, IndefiniteMatrixIsDetectedAndFallbackReported) {
 
 }  // namespace
 }  // namespace asor::test
+
+namespace asor::test {
+namespace {
+
+TEST(AsyncProgress, PublishEveryKSweepsPerBlockStillReachesEveryBlock) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(24));
+  solver_options o = async_options(2, 4);
+  o.local_sweeps = 2;
+  o.publish_every = 2;  // every block publishes every second round of 2 sweeps
+  o.record_provisional = true;
+  engine e(sys.view(), o);
+  vector x = vector::Zero(sys.A.rows());
+  const solve_report r = sys.solve(e, x);
+  ASSERT_EQ(r.reason, stop_reason::converged);
+  std::vector<int> seen(4, 0);
+  for (const auto& rec : r.provisional) {
+    ++seen[static_cast<std::size_t>(rec.result.block)];
+    EXPECT_EQ(rec.result.sweeps % 4, 0) << "published after 2 x 2 sweeps";
+  }
+  for (int b = 0; b < 4; ++b) EXPECT_GT(seen[static_cast<std::size_t>(b)], 0) << "block " << b;
+}
+
+}  // namespace
+}  // namespace asor::test
