@@ -1,0 +1,54 @@
+#pragma once
+/// \file progress_line.hpp
+/// \brief The live progress line on stderr: one line rewritten in place with '\r'.
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <utility>
+
+#include "asor/progress.hpp"
+
+namespace asor::cli {
+
+/// \brief Whether the progress line should be drawn: \p forced_on (--progress) wins, then
+/// \p forced_off (--no-progress, --quiet), then whether stderr is a terminal.
+bool progress_wanted(bool forced_on, bool forced_off) noexcept;
+
+/// \brief Draws "sweeps 1234  est 3.2e-05  1.1e+04 sweeps/s  elapsed 1.2 s  left ~3.4 s".
+///
+/// The time left is extrapolated from the convergence rate over the last few seconds: the
+/// estimate falls by a roughly constant factor per second, so the time to reach the tolerance is
+/// log(tol / est) / slope of log(est) over time. It is shown only once the slope is negative.
+///
+/// Thread safety: one thread at a time (the engine's coordinator or solving thread).
+class progress_line {
+ public:
+  /// \param enabled draw nothing when false
+  /// \param tolerance target of the relative residual (for the time left)
+  /// \param prefix text in front of the numbers (e.g. the method)
+  progress_line(bool enabled, double tolerance, std::string prefix = {});
+  ~progress_line();
+  progress_line(const progress_line&) = delete;
+  progress_line& operator=(const progress_line&) = delete;
+
+  /// \brief Redraw from a progress snapshot.
+  void update(const progress& p);
+  /// \brief Redraw with free text (compare: which run is going).
+  void show(const std::string& text);
+  /// \brief Erase the line (so that what follows starts on a clean line).
+  void finish();
+
+  [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+
+ private:
+  void draw(const std::string& text);
+
+  bool enabled_;
+  double tolerance_;
+  std::string prefix_;
+  std::size_t last_width_ = 0;
+  std::deque<std::pair<double, double>> samples_;  ///< (seconds, log residual)
+};
+
+}  // namespace asor::cli

@@ -1,0 +1,312 @@
+/// \file solve.cpp
+/// \brief `asor solve A [--rhs B] ...`: solve one system, report on stdout (human or JSON).
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "asor/engine.hpp"
+#include "asor/io/errors.hpp"
+#include "asor/io/matrix_market.hpp"
+#include "asor/matrix.hpp"
+#include "asor/reference.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/json_report.hpp"
+#include "cli/progress_line.hpp"
+
+namespace asor::cli {
+
+namespace {
+
+/// \brief The flags of `asor solve`.
+struct solve_args {
+  std::string matrix;
+  std::string rhs;
+  std::string format = "auto";
+  solver_flags solver;
+  std::string reference = "none";
+  std::string x0;
+  std::string x_out;
+  std::string history;
+  std::string json;
+  bool progress_on = false;
+  bool progress_off = false;
+  bool quiet = false;
+};
+
+bool is_sequential(method m) { return m == method::sor || m == method::ssor; }
+
+/// \brief "1 thread" / "2 threads".
+std::string plural(long long count, const char* word) {
+  return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
+}
+
+std::string omega_text(const solve_report& r) {
+  char buf[128];
+  if (r.omega_auto) {
+    std::snprintf(buf, sizeof buf, "%.3f (auto, Jacobi rho %.4f)", r.omega, r.estimated_jacobi_rho);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3f", r.omega);
+  }
+  return buf;
+}
+
+/// \returns "async (forward SOR, omega 1.000, 2 threads, 8 blocks)" and the like.
+std::string method_text(const solve_report& r, int local_sweeps) {
+  const std::string dir(to_string(r.direction));
+  const std::string w = omega_text(r);
+  const std::string threads = plural(r.threads, "thread");
+  std::string text(to_string(r.method));
+  switch (r.method) {
+    case method::async:
+    case method::block_jacobi:
+      text += " (" + dir + " SOR, omega " + w + ", " + threads + ", " + plural(r.blocks, "block");
+      if (local_sweeps > 1) text += ", " + plural(local_sweeps, "local sweep");
+      if (r.l1) text += ", l1 diagonal";
+      text += ")";
+      break;
+    case method::multicolor:
+      text += " (" + dir + " SOR by colors, omega " + w + ", " + threads + ")";
+      break;
+    case method::jacobi:
+      text += " (weight " + w + ", " + threads + ")";
+      break;
+    case method::sor:
+    case method::ssor:
+      text += " (" + dir + ", omega " + w + ", sequential, 1 thread)";
+      break;
+  }
+  return text;
+}
+
+/// \brief Writes the history CSV: one row per provisional result (async with
+/// record_provisional), or per recorded sweep (synchronous methods, block "all"); verification
+/// points carry the true residual.
+std::size_t write_history(const std::string& path, const solve_report& r) {
+  struct row {
+    double seconds;
+    std::string block;
+    long long sweep;
+    double block_residual;
+    double global_residual;
+    double verified;
+  };
+  std::vector<row> rows;
+  const double bnorm = r.rhs_norm > 0 ? r.rhs_norm : 1.0;
+  const bool per_block = !r.provisional.empty();
+  for (const auto& p : r.provisional) {
+    rows.push_back({p.result.seconds, std::to_string(p.result.block),
+                    static_cast<long long>(p.result.sweeps),
+                    std::sqrt(p.result.provisional_residual_sq) / bnorm,
+                    p.global_provisional_residual, std::nan("")});
+  }
+  for (const auto& h : r.history) {
+    if (per_block && std::isnan(h.verified_residual)) continue;
+    rows.push_back({h.seconds, "all", static_cast<long long>(h.sweeps), h.provisional_residual,
+                    h.provisional_residual, h.verified_residual});
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const row& a, const row& b) { return a.seconds < b.seconds; });
+  auto f = open_output(path);
+  std::fputs("seconds,block,sweep,block_residual,global_residual,verified_residual\n", f.get());
+  const auto num = [](double v) {
+    if (std::isnan(v)) return std::string();
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return std::string(buf);
+  };
+  for (const auto& w : rows) {
+    std::fprintf(f.get(), "%.9g,%s,%lld,%s,%s,%s\n", w.seconds, w.block.c_str(), w.sweep,
+                 num(w.block_residual).c_str(), num(w.global_residual).c_str(),
+                 num(w.verified).c_str());
+  }
+  if (std::ferror(f.get()) != 0) throw output_error(path + ": cannot write: write failed");
+  return rows.size();
+}
+
+void print_summary(const solve_outcome& o, std::size_t history_rows) {
+  const solve_report& r = o.report;
+  std::printf("asor solve: %s  n=%d  nnz=%lld\n", base_name(o.matrix_path).c_str(), o.n,
+              static_cast<long long>(o.nnz));
+  std::printf("method     %s\n", method_text(r, o.local_sweeps).c_str());
+  std::printf("status     %s (%s)\n", std::string(to_string(r.reason)).c_str(),
+              stop_sentence(r, o.max_sweeps, o.time_limit).c_str());
+  std::printf("sweeps     min %lld  mean %.1f  max %lld\n", static_cast<long long>(r.sweeps.min),
+              r.sweeps.mean, static_cast<long long>(r.sweeps.max));
+  std::printf("residual   true %s, provisional estimate %s, %s", sci(r.relative_residual).c_str(),
+              sci(r.provisional_residual).c_str(), plural(r.verifications, "verification").c_str());
+  if (r.failed_verifications > 0)
+    std::printf(" (%d found the estimate optimistic)", r.failed_verifications);
+  std::printf("\n");
+  std::printf("time       %s solve, %s setup", duration(r.solve_seconds).c_str(),
+              duration(r.setup_seconds).c_str());
+  if (r.method == method::async && std::isfinite(r.cancel_latency_seconds)) {
+    std::printf(", cancel latency %s", duration(r.cancel_latency_seconds).c_str());
+  }
+  std::printf("\n");
+  if (o.error_vs_ones) {
+    std::printf("solution   ||x - ones||/||ones|| = %s (b = A*ones)\n",
+                sci(*o.error_vs_ones).c_str());
+  }
+  if (o.reference) {
+    std::printf("reference  %s: ||x - x_ref||/||x_ref|| = %s (%s)\n",
+                std::string(to_string(o.reference->reference.solver)).c_str(),
+                sci(o.reference->relative_error).c_str(),
+                duration(o.reference->reference.seconds).c_str());
+  } else if (!o.reference_name.empty()) {
+    std::printf("reference  %s failed: %s\n", o.reference_name.c_str(),
+                o.reference_failure.c_str());
+  }
+  if (r.fallback_used) std::printf("fallback   %s\n", r.fallback.c_str());
+  if (!o.x_out.empty()) std::printf("output     x written to %s\n", o.x_out.c_str());
+  if (!o.history_out.empty()) {
+    std::printf("history    %s (%zu rows)\n", o.history_out.c_str(), history_rows);
+  }
+  std::fflush(stdout);
+}
+
+int run_solve(const solve_args& a, const global_flags& global) {
+  setup_logging(global.log_level, a.quiet);
+  const file_format format = parse_format(a.format);
+  solver_options options = to_options(a.solver);
+  if (options.threads == 0) options.threads = default_threads();
+  if (is_sequential(options.method) && options.threads > 1) {
+    if (a.solver.threads > 1) {
+      log()->warn("{} is sequential: running on 1 thread, not {}", to_string(options.method),
+                  options.threads);
+    }
+    options.threads = 1;
+  }
+  const auto reference = parse_reference(a.reference);
+  options.record_provisional = !a.history.empty();
+  options.progress_interval_seconds = 0.1;
+
+  loaded_system sys = load_system(a.matrix, a.rhs, format);
+  const int n = static_cast<int>(sys.A.rows());
+
+  vector x = vector::Zero(n);
+  if (!a.x0.empty()) {
+    x = load_vector(a.x0, format);
+    if (x.size() != n) {
+      throw input_error(a.x0, 0,
+                        "initial guess has " + std::to_string(x.size()) +
+                            " entries, the matrix has " + std::to_string(n) + " rows");
+    }
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+      if (!std::isfinite(x[i])) {
+        throw input_error(a.x0, 0,
+                          "entry " + std::to_string(i) + " of the initial guess is not finite");
+      }
+    }
+  }
+
+  std::vector<double> inv_diag;
+  try {
+    inv_diag = inverse_diagonal(sys.A);
+  } catch (const input_error& e) {
+    throw e.in_file(a.matrix);
+  }
+  const csr_view view = view_of(sys.A, inv_diag);
+
+  std::unique_ptr<engine> eng;
+  try {
+    eng = std::make_unique<engine>(view, options);
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(std::string("invalid solver options: ") + e.what());
+  }
+
+  progress_line line(progress_wanted(a.progress_on, a.progress_off || a.quiet),
+                     options.stop.tolerance, std::string(to_string(options.method)) + "  ");
+  engine* raw = eng.get();
+  eng->on_progress([&line, raw](const progress& p) {
+    if (interrupted()) raw->cancel();
+    line.update(p);
+    return callback_action::proceed;
+  });
+  install_interrupt_handler();
+
+  log()->info("solving with {} on {} threads, tol {:g}", to_string(options.method), options.threads,
+              options.stop.tolerance);
+  solve_outcome o;
+  o.report = eng->solve({sys.b.data(), static_cast<std::size_t>(sys.b.size())},
+                        {x.data(), static_cast<std::size_t>(x.size())});
+  line.finish();
+  const solve_report& r = o.report;
+  log()->info("stopped: {} after {} sweeps, {:.4g} s", to_string(r.reason), r.sweeps.min,
+              r.solve_seconds);
+
+  o.matrix_path = a.matrix;
+  o.rhs_path = a.rhs;
+  o.n = n;
+  o.nnz = sys.A.nonZeros();
+  o.max_sweeps = options.stop.max_sweeps;
+  o.time_limit = options.stop.time_limit_seconds;
+  o.local_sweeps = options.local_sweeps;
+  if (sys.b_generated) {
+    const vector ones = vector::Ones(n);
+    o.error_vs_ones = (x - ones).norm() / ones.norm();
+  }
+  if (reference) {
+    o.reference_name = std::string(to_string(*reference));
+    try {
+      o.reference = check_against_reference(sys.A, sys.b, x, *reference);
+    } catch (const std::runtime_error& e) {
+      o.reference_failure = e.what();
+      log()->warn("reference solve failed: {}", e.what());
+    }
+  }
+
+  std::size_t history_rows = 0;
+  if (!a.x_out.empty()) {
+    write_vector(a.x_out, x, file_format::matrix_market);
+    o.x_out = a.x_out;
+  }
+  if (!a.history.empty()) {
+    history_rows = write_history(a.history, r);
+    o.history_out = a.history;
+  }
+  if (!a.json.empty()) write_json(solve_json(o), a.json);
+  if (!a.quiet && a.json != "-") print_summary(o, history_rows);
+  return r.converged() ? exit_ok : exit_not_converged;
+}
+
+}  // namespace
+
+subcommand add_solve(CLI::App& parent, const global_flags& global) {
+  auto args = std::make_shared<solve_args>();
+  CLI::App* app = parent.add_subcommand("solve", "Solve A x = b by (asynchronous) SOR");
+  app->add_option("A", args->matrix, "Matrix file (Matrix Market .mtx, or triplet CSV)")
+      ->required();
+  app->add_option("--rhs", args->rhs, "Right-hand side b (default: b = A * ones)");
+  app->add_option("--format", args->format, "Input format (default: by extension)")
+      ->check(CLI::IsMember({"auto", "mm", "triplet"}))
+      ->capture_default_str();
+  app->add_option("--method", args->solver.method, "Relaxation method")
+      ->check(CLI::IsMember({"async", "sor", "ssor", "multicolor", "block-jacobi", "jacobi"}))
+      ->capture_default_str();
+  app->add_option("--threads", args->solver.threads,
+                  "Threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, hardware)");
+  add_solver_flags(*app, args->solver);
+  app->add_option("--reference", args->reference, "Check the solution against a direct solve")
+      ->check(CLI::IsMember({"ldlt", "cholmod", "strumpack", "none"}))
+      ->capture_default_str();
+  app->add_option("--x0", args->x0, "Initial guess (default: zeros)");
+  app->add_option("--x-out", args->x_out, "Write the solution x (Matrix Market array)");
+  app->add_option("--history", args->history, "Write the residual history (CSV)");
+  app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
+  auto* on = app->add_flag("--progress", args->progress_on,
+                           "Show the live progress line even when stderr is not a terminal");
+  auto* off = app->add_flag("--no-progress", args->progress_off, "Never show the progress line");
+  on->excludes(off);
+  app->add_flag("-q,--quiet", args->quiet,
+                "No summary on stdout, no progress line, only errors on stderr");
+  return {app, [args, &global] { return run_solve(*args, global); }};
+}
+
+}  // namespace asor::cli

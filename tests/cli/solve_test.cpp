@@ -1,0 +1,270 @@
+/// \file solve_test.cpp
+/// \brief `asor solve`: results, JSON, exit codes, outputs, streams.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <string>
+
+#include "cli_helpers.hpp"
+
+namespace asor::cli_test {
+namespace {
+
+namespace json = boost::json;
+
+/// Keys every `asor.solve/1` document has (docs/cli.md).
+const char* const solve_keys[] = {"schema",
+                                  "status",
+                                  "stop_reason",
+                                  "converged",
+                                  "matrix",
+                                  "rhs",
+                                  "method",
+                                  "direction",
+                                  "n",
+                                  "nnz",
+                                  "threads",
+                                  "blocks",
+                                  "local_sweeps",
+                                  "l1",
+                                  "omega",
+                                  "omega_auto",
+                                  "estimated_jacobi_rho",
+                                  "tolerance",
+                                  "max_sweeps",
+                                  "time_limit_seconds",
+                                  "sweeps",
+                                  "relative_residual",
+                                  "provisional_residual",
+                                  "verifications",
+                                  "failed_verifications",
+                                  "provisional_results",
+                                  "provisional_results_dropped",
+                                  "setup_seconds",
+                                  "solve_seconds",
+                                  "cancel_latency_seconds",
+                                  "max_cancel_latency_seconds",
+                                  "reference",
+                                  "error_vs_ones",
+                                  "fallback",
+                                  "x_out",
+                                  "history_out"};
+
+json::object parse_object(const std::string& text) {
+  json::value v = json::parse(text);
+  return v.as_object();
+}
+
+double number(const json::value& v) { return v.to_number<double>(); }
+
+/// ||b - A x|| / ||b|| with b = A * ones, computed here with Eigen from the files.
+double independent_residual(const std::string& matrix, const std::string& x_file) {
+  const Eigen::SparseMatrix<double> A = read_mm_matrix(matrix);
+  const Eigen::VectorXd x = read_mm_array(x_file);
+  const Eigen::VectorXd b = A * Eigen::VectorXd::Ones(A.cols());
+  return (b - A * x).norm() / b.norm();
+}
+
+TEST(CliSolve, ConvergesOnRealMatrixAndXOutHasTheReportedResidual) {
+  temp_dir dir;
+  const std::string A = data_file("gr_30_30.mtx");
+  const auto r = run_cli({"solve", A, "--method", "sor", "--x-out", dir.file("x.mtx"), "--json",
+                          dir.file("report.json")});
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("asor solve: gr_30_30.mtx  n=900  nnz=7744"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("status     converged (verified: true residual"), std::string::npos);
+  const json::object j = parse_object(slurp(dir.file("report.json")));
+  EXPECT_EQ(j.at("status").as_string(), "converged");
+  const double reported = number(j.at("relative_residual"));
+  const double mine = independent_residual(A, dir.file("x.mtx"));
+  EXPECT_LE(mine, 1e-8);
+  EXPECT_NEAR(mine, reported, 1e-3 * reported);
+  // b was generated: the error against the exact solution (ones) is reported.
+  EXPECT_TRUE(j.at("error_vs_ones").is_double());
+}
+
+TEST(CliSolve, AsyncReportsTheTrueResidualOfTheReturnedX) {
+  // Whatever the asynchronous run's outcome, the residual it reports is the one of the x it
+  // returns, and "converged" implies residual <= tol; the exit code follows the status.
+  temp_dir dir;
+  const std::string A = data_file("gr_30_30.mtx");
+  const auto r = run_cli({"solve", A, "--method", "async", "--threads", "2", "--x-out",
+                          dir.file("x.mtx"), "--json", "-"});
+  ASSERT_FALSE(r.timed_out);
+  const json::object j = parse_object(r.out);
+  const bool converged = j.at("status").as_string() == "converged";
+  EXPECT_EQ(r.exit_code, converged ? 0 : 3) << r.err;
+  const double reported = number(j.at("relative_residual"));
+  const double mine = independent_residual(A, dir.file("x.mtx"));
+  EXPECT_NEAR(mine, reported, 1e-3 * reported);
+  if (converged) {
+    EXPECT_LE(mine, 1e-8);
+  }
+  EXPECT_EQ(j.at("method").as_string(), "async");
+  EXPECT_TRUE(j.at("cancel_latency_seconds").is_double() ||
+              j.at("cancel_latency_seconds").is_null());
+}
+
+TEST(CliSolve, JsonToStdoutIsPureJsonWithEveryKey) {
+  const auto r = run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "multicolor", "--json",
+                          "-", "--reference", "ldlt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json::value v;
+  ASSERT_NO_THROW(v = json::parse(r.out)) << r.out;  // the whole of stdout is one document
+  const json::object& j = v.as_object();
+  for (const char* key : solve_keys) EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j.at("schema").as_string(), "asor.solve/1");
+  EXPECT_EQ(j.at("method").as_string(), "multicolor");
+  EXPECT_EQ(j.at("n").as_int64(), 900);
+  EXPECT_EQ(j.at("nnz").as_int64(), 7744);
+  EXPECT_EQ(j.at("threads").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(number(j.at("tolerance")), 1e-8);
+  const auto& sweeps = j.at("sweeps").as_object();
+  EXPECT_LE(number(sweeps.at("min")), number(sweeps.at("mean")));
+  EXPECT_LE(number(sweeps.at("mean")), number(sweeps.at("max")));
+  EXPECT_GE(number(sweeps.at("min")), 1.0);
+  EXPECT_LE(number(j.at("relative_residual")), 1e-8);
+  EXPECT_GE(j.at("verifications").as_int64(), 1);
+  EXPECT_TRUE(j.at("cancel_latency_seconds").is_null());  // synchronous method
+  const auto& ref = j.at("reference").as_object();
+  EXPECT_EQ(ref.at("solver").as_string(), "ldlt");
+  EXPECT_LT(number(ref.at("relative_error")), 1e-5);
+  EXPECT_LT(number(ref.at("relative_residual")), 1e-12);
+  EXPECT_GT(number(ref.at("seconds")), 0.0);
+  EXPECT_TRUE(j.at("fallback").is_null());
+}
+
+TEST(CliSolve, StoppedWithoutConvergingExitsThree) {
+  const auto r = run_cli(
+      {"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--max-sweeps", "3", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 3) << r.err;
+  const json::object j = parse_object(r.out);
+  EXPECT_EQ(j.at("status").as_string(), "max_sweeps");
+  EXPECT_FALSE(j.at("converged").as_bool());
+  EXPECT_EQ(j.at("sweeps").as_object().at("min").as_int64(), 3);
+  EXPECT_GT(number(j.at("relative_residual")), 1e-8);
+  EXPECT_NE(j.at("stop_reason").as_string().find("sweep budget of 3"), json::string::npos);
+}
+
+TEST(CliSolve, HumanSummaryNamesTheStopWhenNotConverged) {
+  const auto r =
+      run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "jacobi", "--max-sweeps", "5"});
+  ASSERT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.out.find("status     max_sweeps"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");  // nothing on stderr: no progress line (not a terminal), no logs
+}
+
+TEST(CliSolve, RhsAndInitialGuessFiles) {
+  temp_dir dir;
+  const auto g = run_cli(
+      {"generate", "poisson2d", "--n", "12", "-o", dir.file("A.mtx"), "--rhs", dir.file("b.mtx")});
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  const auto first = run_cli({"solve", dir.file("A.mtx"), "--rhs", dir.file("b.mtx"), "--method",
+                              "ssor", "--x-out", dir.file("x.mtx"), "--json", "-"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const json::object j1 = parse_object(first.out);
+  EXPECT_TRUE(j1.at("error_vs_ones").is_null());  // b came from a file
+  EXPECT_EQ(j1.at("direction").as_string(), "symmetric");
+  // Restarting from the solution needs (almost) no work.
+  const auto second = run_cli({"solve", dir.file("A.mtx"), "--rhs", dir.file("b.mtx"), "--method",
+                               "ssor", "--x0", dir.file("x.mtx"), "--json", "-"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const json::object j2 = parse_object(second.out);
+  EXPECT_LT(j2.at("sweeps").as_object().at("max").as_int64(),
+            j1.at("sweeps").as_object().at("max").as_int64());
+}
+
+TEST(CliSolve, HistoryCsvSynchronousAndAsync) {
+  temp_dir dir;
+  const std::string A = data_file("gr_30_30.mtx");
+  auto r = run_cli({"solve", A, "--method", "sor", "--history", dir.file("sor.csv")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string csv = slurp(dir.file("sor.csv"));
+  EXPECT_EQ(csv.rfind("seconds,block,sweep,block_residual,global_residual,verified_residual\n", 0),
+            0u);
+  EXPECT_NE(csv.find(",all,1,"), std::string::npos);  // one row per sweep, block "all"
+  EXPECT_GT(count_lines(csv), 100);
+
+  r = run_cli({"solve", A, "--method", "async", "--threads", "2", "--blocks", "4", "--history",
+               dir.file("async.csv")});
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.err;
+  csv = slurp(dir.file("async.csv"));
+  EXPECT_NE(csv.find(",0,1,"), std::string::npos);  // block 0, first sweep
+  EXPECT_NE(csv.find(",3,1,"), std::string::npos);  // block 3, first sweep
+  EXPECT_GT(count_lines(csv), 4);
+}
+
+TEST(CliSolve, ProgressLineOnlyOnATerminalUnlessForced) {
+  temp_dir dir;
+  ASSERT_EQ(run_cli({"generate", "poisson2d", "--n", "200", "-o", dir.file("A.mtx")}).exit_code, 0);
+  // Jacobi on 40000 unknowns needs ~3e5 sweeps for 1e-12: the 1 s time limit stops it first,
+  // after enough time for several progress calls (every 0.1 s).
+  const std::vector<std::string> base{"solve",        dir.file("A.mtx"), "--method",     "jacobi",
+                                      "--tol",        "1e-12",           "--time-limit", "1",
+                                      "--max-sweeps", "100000000"};
+  auto args = base;
+  const auto plain = run_cli(args);  // stderr is a file here, not a terminal
+  EXPECT_EQ(plain.exit_code, 3) << plain.err;
+  EXPECT_NE(plain.out.find("status     time_limit"), std::string::npos) << plain.out;
+  EXPECT_EQ(plain.err.find('\r'), std::string::npos);
+
+  args.push_back("--progress");
+  const auto forced = run_cli(args);
+  EXPECT_EQ(forced.exit_code, 3) << forced.err;
+  EXPECT_NE(forced.err.find('\r'), std::string::npos);
+  EXPECT_NE(forced.err.find("sweeps "), std::string::npos);
+  EXPECT_EQ(forced.out.find('\r'), std::string::npos);  // stdout carries results only
+
+  args.back() = "--no-progress";
+  const auto off = run_cli(args);
+  EXPECT_EQ(off.err.find('\r'), std::string::npos);
+}
+
+TEST(CliSolve, QuietPrintsNothing) {
+  const auto r = run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--quiet"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CliSolve, OmegaAutoAndExplicit) {
+  auto r = run_cli(
+      {"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--omega", "auto", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = parse_object(r.out);
+  EXPECT_TRUE(j.at("omega_auto").as_bool());
+  EXPECT_GT(number(j.at("omega")), 1.0);
+  EXPECT_LT(number(j.at("omega")), 2.0);
+
+  r = run_cli(
+      {"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--omega", "1.5", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = parse_object(r.out);
+  EXPECT_FALSE(j.at("omega_auto").as_bool());
+  EXPECT_DOUBLE_EQ(number(j.at("omega")), 1.5);
+}
+
+TEST(CliSolve, ThreadsDefaultToOmpThenSlurm) {
+  const std::vector<std::string> args{
+      "solve", data_file("gr_30_30.mtx"), "--method", "multicolor", "--json", "-"};
+  auto r = run_cli(args, {{"OMP_NUM_THREADS", "1"}, {"SLURM_CPUS_PER_TASK", "2"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_object(r.out).at("threads").as_int64(), 1);
+  r = run_cli(args, {{"OMP_NUM_THREADS", std::nullopt}, {"SLURM_CPUS_PER_TASK", "2"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_object(r.out).at("threads").as_int64(), 2);
+}
+
+TEST(CliSolve, SequentialMethodRunsOnOneThread) {
+  const auto r = run_cli(
+      {"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--threads", "2", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_object(r.out).at("threads").as_int64(), 1);
+  EXPECT_NE(r.err.find("sequential"), std::string::npos);  // the warning says so
+}
+
+}  // namespace
+}  // namespace asor::cli_test
