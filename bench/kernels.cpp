@@ -514,6 +514,9 @@ void register_all() {
       ->Unit(benchmark::kMicrosecond);
 }
 
+/// A JSON number, or null when not finite.
+std::string jnum(double v) { return std::isfinite(v) ? std::to_string(v) : std::string("null"); }
+
 /// Medians of the logged bandwidths, and each sweep as a fraction of triad at its thread count.
 void summarize(const std::string& out_path) {
   std::map<std::string, double> med;
@@ -543,12 +546,14 @@ void summarize(const std::string& out_path) {
     std::printf("%-40s %8.2f %8.1f%% %8.1f%% %9.2f %8.1f%% %5zu\n", k.c_str(), v,
                 100.0 * v / triad_at(k), 100.0 * v / triad_llc_at(k), cmed[k],
                 100.0 * cmed[k] / cpu_triad_at(k), bandwidth_log()[k].size());
-    json +=
-        std::string(first ? "" : ",") + "\n    \"" + k + "\": {\"median\": " + std::to_string(v) +
-        ", \"fraction_of_triad\": " + std::to_string(v / triad_at(k)) +
-        ", \"fraction_of_triad_96MB\": " + std::to_string(v / triad_llc_at(k)) + ", \"samples\": [";
+    json += std::string(first ? "" : ",") + "\n    \"" + k + "\": {\"median\": " + jnum(v) +
+            ", \"fraction_of_triad\": " + jnum(v / triad_at(k)) +
+            ", \"fraction_of_triad_96MB\": " + jnum(v / triad_llc_at(k)) +
+            ", \"cpu_time_GBps\": " + jnum(cmed[k]) +
+            ", \"cpu_time_fraction_of_triad\": " + jnum(cmed[k] / cpu_triad_at(k)) +
+            ", \"samples\": [";
     for (std::size_t i = 0; i < bandwidth_log()[k].size(); ++i) {
-      json += (i ? ", " : "") + std::to_string(bandwidth_log()[k][i]);
+      json += (i ? ", " : "") + jnum(bandwidth_log()[k][i]);
     }
     json += "]}";
     first = false;
@@ -558,9 +563,8 @@ void summarize(const std::string& out_path) {
   for (const auto& [k, v] : value_log()) {
     const double mx = *std::max_element(v.begin(), v.end());
     std::printf("%-40s median %.4f  max %.4f  (n = %zu)\n", k.c_str(), median(v), mx, v.size());
-    json += std::string(first ? "" : ",") + "\n    \"" + k +
-            "\": {\"median\": " + std::to_string(median(v)) + ", \"max\": " + std::to_string(mx) +
-            ", \"count\": " + std::to_string(v.size()) + "}";
+    json += std::string(first ? "" : ",") + "\n    \"" + k + "\": {\"median\": " + jnum(median(v)) +
+            ", \"max\": " + jnum(mx) + ", \"count\": " + std::to_string(v.size()) + "}";
     first = false;
   }
   json += "\n  }\n}\n";
