@@ -397,7 +397,8 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
                           mon.snapshot().min_sweeps, mon.snapshot().provisional_residual,
                           true_residual);
           if (restart_x) restart_x->assign(x.begin(), x.end());
-          reason = stop_reason::none;  // resume from this x: no work lost
+          // Resume from this x (no work lost), unless a budget ran out meanwhile.
+          reason = mon.budget_exhausted(seconds_between(t0, clock::now()));
         }
       } else if (reason == stop_reason::diverged && restart_x && !report.fallback_used) {
         std::copy(restart_x->begin(), restart_x->end(), x.begin());

@@ -147,6 +147,9 @@ class sync_sweeper {
     }
   }
 
+  /// Switch to another diagonal (the l1 fallback); pattern and values stay.
+  void use_view(const csr_view& v) noexcept { A_ = v; }
+
   double sweep(double omega) {
     const method m = e_.options.method;
     const sweep_direction dir =
@@ -262,6 +265,7 @@ solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<do
   const double initial = residual_norm(e.A, b, x) / bnorm;
   std::optional<monitor> mon_storage(std::in_place, e.options, bnorm, initial);
   sync_sweeper sweeper(e, b, x);
+  std::vector<double> fallback_l1;
   std::optional<std::vector<double>> restart_x;
   if (e.options.fallback != fallback_policy::none) restart_x.emplace(x.begin(), x.end());
   double omega = e.prep.omega;
@@ -288,13 +292,20 @@ solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<do
         logger()->debug("verification failed at sweep {}: estimate {:.3e}, true {:.3e}", sweeps,
                         estimate, true_residual);
         if (restart_x) restart_x->assign(x.begin(), x.end());
-        reason = stop_reason::none;
+        reason = mon.budget_exhausted(seconds_between(t0, clock::now()));
       }
     } else if (reason == stop_reason::diverged && restart_x && !report.fallback_used) {
       std::copy(restart_x->begin(), restart_x->end(), x.begin());
       report.fallback_used = true;
+      std::string what = "omega 1";
+      if (e.options.fallback == fallback_policy::l1 && e.options.method == method::block_jacobi) {
+        fallback_l1 = l1_inverse_diagonal(e.A, e.prep.part);
+        sweeper.use_view(e.A.with_inv_diag(fallback_l1));
+        report.l1 = true;
+        what = "the l1 diagonal and omega 1";
+      }
       report.fallback = "diverged at sweep " + std::to_string(sweeps) + " with omega " +
-                        std::to_string(omega) + "; restarted from the last verified x with omega 1";
+                        std::to_string(omega) + "; restarted from the last verified x with " + what;
       logger()->warn("{}", report.fallback);
       omega = 1.0;
       report.omega = 1.0;

@@ -96,6 +96,14 @@ class monitor {
     return ok;
   }
 
+  /// After a failed verification the solve resumes, unless a budget ran out meanwhile (evaluate()
+  /// reports the converged candidate before the budgets, so they must be checked here too).
+  [[nodiscard]] stop_reason budget_exhausted(double seconds) const noexcept {
+    if (p_.min_sweeps >= options_.stop.max_sweeps) return stop_reason::max_sweeps;
+    if (seconds >= options_.stop.time_limit_seconds) return stop_reason::time_limit;
+    return stop_reason::none;
+  }
+
   /// Estimates gathered after a restart (resume or fallback) must come from every block again.
   void restart_window() { window_.clear(); }
 
