@@ -243,6 +243,39 @@ def main():
                      f"(process); {fmt(net, '.2f')} x less the RSS before loading | {ok} |")
     L.append("")
 
+    L.append("## What was changed, and why targets are not met\n")
+    L.append("""- **Kernel.** `sor_sweep` now calls `relax_row_chained`: the entry of the row relaxed just
+  before (column i-1 forward, i+1 backward) is summed last, so only one multiply-add and the update
+  sit on the row-to-row dependency chain instead of the whole row's sum. Same update and residual,
+  summation order changed (last-bit differences); plain vs relaxed still agree bit for bit and
+  `test_unit` / `test_async` pass. In the same run the old kernel is kept as
+  `sweep_unchained/*`: compare the two rows of the kernel table (1.4-1.6x in our runs).
+- **Bandwidth target (80 % of triad).** See the target rows: the kernel benchmark uses b = 1 (with
+  b = A·1, zero in Poisson's interior, sweeps from x = 0 crawl through subnormal numbers and run
+  3x slower; the scenario runs use b = A·1 for a known solution, so their early sweeps on Poisson
+  pay that). The VM reports a 260 MB L3 shared with other tenants, larger than the ~100 MB a 2D
+  Poisson 1024² sweep touches, so a single-threaded sweep can exceed the DRAM triad (compare the
+  "96 MB triad" row, same footprint as the sweep). The sweep is latency-bound (~10 ns per row).
+- **async vs sequential SOR.** With omega = 1 asynchronous block SOR is block Gauss-Seidel and
+  needs ~20x the sweeps of SOR with the optimal omega on Poisson; the run therefore gives async and
+  block-Jacobi the estimated omega with the omega-1 fallback. On 2 oversubscribed cores the two
+  workers progress at different rates (one is descheduled), which costs extra sweeps; a 0.8x ratio
+  needs two cores that actually run both workers.
+- **Synchronous parallel schedules at 2 threads** (multicolor, block-Jacobi, Eigen CG) are far
+  slower than at 1 thread here: each sweep or color ends in an OpenMP barrier, and on a machine
+  with ~11 runnable processes per 2 cores a barrier waits for a descheduled thread (libgomp spins,
+  then sleeps). Merging regions would not remove the barriers; not changed.
+- **Cancel latency** is measured from the coordinator's decision to the return of the last worker.
+  Workers poll the stop token every 4096 rows (~40 µs of work), so on an idle core the latency is
+  well under 1 ms; on this machine it is dominated by the time a descheduled worker or the
+  solving thread waits for a core (milliseconds).
+- **Peak RSS** is per process (one matrix x one method); the benchmark harness itself holds b twice
+  and a vector of ones (3 extra vectors), and the process starts at ~8 MB of libraries, which
+  dominates small matrices. The "less the RSS before loading" column removes the latter.
+- **Thread scaling beyond 2 threads could not be measured**: no machine with more cores was
+  available to this task.
+""")
+
     # kernels
     if ks:
         bw = ks.get("bandwidth_GBps", {})

@@ -10,6 +10,7 @@
 # (a few minutes). Default: 2D Poisson 1024^2, 3D Poisson 64^3, every .mtx in DIR, 60 s cap, 5
 # repetitions (hours on 2 cores when methods hit the cap).
 set -euo pipefail
+invocation="$0 $*"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 matrices="$root/../shared/data/matrices"
@@ -50,7 +51,7 @@ cases="$out/scenarios.jsonl"
 history="$out/history.jsonl"
 rm -f "$cases" "$history"
 {
-  echo "command: $0 $*"
+  echo "command: $invocation"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit: $(git -C "$root" rev-parse --short HEAD)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
