@@ -61,6 +61,7 @@ struct omega_estimate {
   double jacobi_rho = 0;    ///< max(|1 - lambda_min|, |1 - lambda_max|)
   double omega = 1;         ///< 2 / (1 + sqrt(1 - rho^2)), clamped into [1, 1.99]
   double jacobi_omega = 1;  ///< the optimal Jacobi weight 2 / (lambda_min + lambda_max)
+  double ssor_omega = 1;    ///< SSOR: 2 / (1 + sqrt(2 (1 - rho))), clamped into [1, 1.99]
   int lanczos_steps = 0;
 };
 

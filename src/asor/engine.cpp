@@ -75,7 +75,10 @@ void engine::impl::prepare() {
     const omega_estimate est = estimate_omega(A);
     p.omega_auto = true;
     p.jacobi_rho = est.jacobi_rho;
-    p.omega = m == method::jacobi ? std::min(est.jacobi_omega, 1.999) : est.omega;
+    const bool symmetric = m == method::ssor || options.direction == sweep_direction::symmetric;
+    p.omega = m == method::jacobi ? std::min(est.jacobi_omega, 1.999)
+              : symmetric         ? est.ssor_omega
+                                  : est.omega;
     logger()->info("omega auto: Jacobi rho ~ {:.6f} (lambda in [{:.3g}, {:.3g}]), omega = {:.4f}",
                    est.jacobi_rho, est.lambda_min, est.lambda_max, p.omega);
   }

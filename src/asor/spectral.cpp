@@ -133,10 +133,14 @@ omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed) {
   if (out.jacobi_rho < 1.0) {
     const double omega = 2.0 / (1.0 + std::sqrt(1.0 - out.jacobi_rho * out.jacobi_rho));
     out.omega = std::clamp(omega, 1.0, 1.99);
+    // SSOR: Young's estimate 2 / (1 + sqrt(2 (1 - rho))) (valid when rho(L U) <= 1/4, as for the
+    // model problem); smaller than the SOR optimum.
+    out.ssor_omega = std::clamp(2.0 / (1.0 + std::sqrt(2.0 * (1.0 - out.jacobi_rho))), 1.0, 1.99);
   } else {
     // Jacobi diverges (or the estimate is not finite): Young's formula has no meaning. Gauss-Seidel
     // (omega = 1) converges for every SPD matrix (Ostrowski-Reich), so it is the safe choice.
     out.omega = 1.0;
+    out.ssor_omega = 1.0;
   }
   return out;
 }
