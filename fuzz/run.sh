@@ -21,10 +21,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build-fuzz
 rss_mb=${ASOR_FUZZ_RSS_MB:-512}
 
+mkdir -p "$build"
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DASOR_BUILD_FUZZERS=ON -DASOR_BUILD_TESTS=OFF -DASOR_BUILD_BENCH=OFF \
-  -DASOR_BUILD_EXAMPLES=OFF -DASOR_BUILD_CLI=OFF >"$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
+  -DASOR_BUILD_EXAMPLES=OFF -DASOR_BUILD_CLI=OFF >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j "${ASOR_FUZZ_BUILD_JOBS:-2}" --target "${targets[@]/#/fuzz_}"
 
 status=0
