@@ -7,7 +7,11 @@
 /// real/integer general vectors (n x 1). Duplicate entries are an error (the file and line of the
 /// second occurrence are named): a solver input with two values for one entry is ambiguous.
 /// Sizes declared in the header are checked against what follows before anything is allocated
-/// in proportion to them.
+/// in proportion to them: a declared entry count only caps a reservation (at most what the file's
+/// size can hold), sizes above INT_MAX are an error, and a file may declare at most 2^20 more rows
+/// than it stores entries for (a larger all-zero tail must be written in array format).
+/// The banner is case-insensitive (`double` is read as `real`); `%` comments and blank lines are
+/// accepted anywhere; CRLF line ends and a UTF-8 byte-order mark are accepted.
 
 #include <string>
 

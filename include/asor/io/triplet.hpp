@@ -3,9 +3,10 @@
 /// \brief The triplet text format: `row col value` per line, 0-based, whitespace or commas,
 /// `#` comments; vectors as one value per line.
 ///
-/// The matrix size is one more than the largest index seen, unless the caller gives it. Every
+/// Triplet matrices are square: n is one more than the largest row or column index seen. Every
 /// entry is stored as given (a symmetric matrix lists both triangles). Duplicate entries are an
-/// error naming both lines.
+/// error naming both lines. CRLF line ends and a UTF-8 byte-order mark are accepted; Fortran `D`
+/// exponents are not (non-numeric token).
 
 #include <string>
 
