@@ -75,5 +75,10 @@ if [[ $kernels == 1 ]]; then
     --benchmark_out="$out/kernels.json" --benchmark_out_format=json \
     --summary_out="$out/kernels_summary.json" > "$out/kernels.txt"
 fi
+# Peak memory of the solve itself, one method per process (bench/memory.cpp explains why).
+: > "$out/memory.jsonl"
+for m in async sor ssor jacobi multicolor block-jacobi; do
+  "$bin/bench_memory" 1024 "$m" >> "$out/memory.jsonl"
+done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 /usr/bin/python3 "$here/make_report.py" --perf "$out" --doc "$root/docs/performance.md"
