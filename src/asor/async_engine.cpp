@@ -322,29 +322,14 @@ void work(const engine::impl& e, const csr_view& A, double omega, shared_state& 
   }
 }
 
-double norm2(std::span<const double> v) {
-  double s = 0.0;
-  for (const double a : v) s += a * a;
-  return std::sqrt(s);
-}
-
 }  // namespace
 
 solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<double> x) {
-  solve_report report;
-  describe(e, report);
+  solve_report report = begin_report(e, b, x);
+  if (report.converged()) return report;
   const auto t0 = clock::now();
-  const double bnorm = norm2(b);
-  report.rhs_norm = bnorm;
+  const double bnorm = report.rhs_norm;
   const int blocks = e.prep.part.blocks();
-  if (bnorm == 0.0) {  // The solution of A x = 0 is x = 0, exactly.
-    std::fill(x.begin(), x.end(), 0.0);
-    report.reason = stop_reason::converged;
-    report.relative_residual = 0.0;
-    report.provisional_residual = 0.0;
-    report.block_sweeps.assign(static_cast<std::size_t>(blocks), 0);
-    return report;
-  }
   const int workers = e.prep.threads;
   // A worker whose blocks' residual is 10x below the tolerance share is locally converged.
   const double quiet = 0.1 * e.options.stop.tolerance * bnorm;

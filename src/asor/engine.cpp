@@ -89,7 +89,8 @@ void engine::impl::prepare() {
 
 namespace detail {
 
-void describe(const engine::impl& e, solve_report& r) {
+solve_report begin_report(const engine::impl& e, std::span<const double> b, std::span<double> x) {
+  solve_report r;
   r.method = e.options.method;
   r.direction = e.options.method == method::ssor ? sweep_direction::symmetric : e.options.direction;
   r.omega = e.prep.omega;
@@ -100,6 +101,17 @@ void describe(const engine::impl& e, solve_report& r) {
   r.l1 = e.options.l1 && !e.prep.l1_inv_diag.empty();
   r.tolerance = e.options.stop.tolerance;
   r.setup_seconds = e.prep.setup_seconds;
+  double sum = 0.0;
+  for (const double v : b) sum += v * v;
+  r.rhs_norm = std::sqrt(sum);
+  if (r.rhs_norm == 0.0) {  // The solution of A x = 0 is x = 0, exactly.
+    std::fill(x.begin(), x.end(), 0.0);
+    r.reason = stop_reason::converged;
+    r.relative_residual = 0.0;
+    r.provisional_residual = 0.0;
+    r.block_sweeps.assign(static_cast<std::size_t>(r.blocks), 0);
+  }
+  return r;
 }
 
 void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>& offsets) {
@@ -132,12 +144,6 @@ void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>
 }
 
 namespace {
-
-double norm2(std::span<const double> v) {
-  double s = 0.0;
-  for (const double a : v) s += a * a;
-  return std::sqrt(s);
-}
 
 /// One sweep of a synchronous method; returns the sum of squared provisional residuals.
 class sync_sweeper {
@@ -251,20 +257,11 @@ class sync_sweeper {
 }  // namespace
 
 solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<double> x) {
-  solve_report report;
-  describe(e, report);
+  solve_report report = begin_report(e, b, x);
+  if (report.converged()) return report;
   const auto t0 = clock::now();
-  const double bnorm = norm2(b);
-  report.rhs_norm = bnorm;
+  const double bnorm = report.rhs_norm;
   const auto nblocks = static_cast<std::size_t>(report.blocks);
-  if (bnorm == 0.0) {  // The solution of A x = 0 is x = 0, exactly.
-    std::fill(x.begin(), x.end(), 0.0);
-    report.reason = stop_reason::converged;
-    report.relative_residual = 0.0;
-    report.provisional_residual = 0.0;
-    report.block_sweeps.assign(nblocks, 0);
-    return report;
-  }
   const double initial = residual_norm(e.A, b, x) / bnorm;
   std::optional<monitor> mon_storage(std::in_place, e.options, bnorm, initial);
   sync_sweeper sweeper(e, b, x);

@@ -47,8 +47,9 @@ solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<do
 /// The asynchronous schedule (workers + coordinator).
 solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<double> x);
 
-/// Fills the parts of a report every method shares.
-void describe(const engine::impl& e, solve_report& r);
+/// Starts a report with what every method shares and ||b||. When b = 0 the solve is already done
+/// (x = 0 exactly): the report then says converged and the caller returns it.
+solve_report begin_report(const engine::impl& e, std::span<const double> b, std::span<double> x);
 
 /// Greedy coloring: rows of color c are rows[offsets[c] .. offsets[c+1]).
 void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>& offsets);

@@ -381,3 +381,27 @@ TEST(AsyncProgress, PublishEveryKSweepsPerBlockStillReachesEveryBlock) {
 
 }  // namespace
 }  // namespace asor::test
+
+namespace asor::test {
+namespace {
+
+TEST(AsyncStop, ZeroRightHandSideGivesZeroExactly) {
+  const sparse_matrix A = poisson2d(8);
+  const std::vector<double> inv = inverse_diagonal(A);
+  for (const method m : {method::async, method::sor, method::block_jacobi}) {
+    solver_options o;
+    o.method = m;
+    o.threads = 2;
+    engine e(view_of(A, inv), o);
+    const vector b = vector::Zero(64);
+    vector x = vector::Constant(64, 3.0);
+    const solve_report r = e.solve({b.data(), 64}, {x.data(), 64});
+    EXPECT_EQ(r.reason, stop_reason::converged) << to_string(m);
+    EXPECT_EQ(r.relative_residual, 0.0);
+    EXPECT_EQ(r.sweeps.max, 0);
+    EXPECT_EQ(x, vector::Zero(64));
+  }
+}
+
+}  // namespace
+}  // namespace asor::test
