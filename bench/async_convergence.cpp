@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
     int blocks;
     bool l1;
   };
-  const layout layouts[] = {{1, 4, false}, {2, 2, false}, {2, 8, false},
-                            {2, 32, false}, {2, 8, true}};
+  const layout layouts[] = {
+      {1, 4, false}, {2, 2, false}, {2, 8, false}, {2, 32, false}, {2, 8, true}};
   for (const problem& p : problems) {
     std::printf("\n### %s (n = %lld)\n\n| omega | sequential SOR |", p.name.c_str(),
                 static_cast<long long>(p.A.rows()));
