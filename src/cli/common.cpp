@@ -289,4 +289,17 @@ void install_interrupt_handler() {
 
 bool interrupted() noexcept { return interrupt_flag != 0; }
 
+void add_progress_flags(CLI::App& app, bool& on, bool& off) {
+  auto* on_flag = app.add_flag("--progress", on,
+                               "Show the live progress line even when stderr is not a terminal");
+  auto* off_flag = app.add_flag("--no-progress", off, "Never show the progress line");
+  on_flag->excludes(off_flag);
+}
+
+void add_reference_option(CLI::App& app, std::string& reference, const std::string& what) {
+  app.add_option("--reference", reference, what)
+      ->check(CLI::IsMember({"ldlt", "cholmod", "strumpack", "none"}))
+      ->capture_default_str();
+}
+
 }  // namespace asor::cli

@@ -95,6 +95,10 @@ struct solver_flags {
 /// \brief Registers the flags of solver_flags on \p app (without --method and --threads, whose
 /// form differs between the subcommands).
 void add_solver_flags(CLI::App& app, solver_flags& flags);
+/// \brief `--progress` / `--no-progress` (mutually exclusive), shared by solve and compare.
+void add_progress_flags(CLI::App& app, bool& on, bool& off);
+/// \brief `--reference ldlt|cholmod|strumpack|none`, described by \p what.
+void add_reference_option(CLI::App& app, std::string& reference, const std::string& what);
 
 /// \brief Builds solver options from the flags (method and threads included).
 /// \throws usage_error naming the flag when a value is outside its domain (e.g. --omega 2.5).

@@ -509,15 +509,10 @@ subcommand add_compare(CLI::App& parent, const global_flags& global) {
   app->add_option("--repeat", args->repeat, "Runs per method and thread count (median reported)")
       ->capture_default_str();
   add_solver_flags(*app, args->solver);
-  app->add_option("--reference", args->reference, "Direct solver timed for 'vs direct'")
-      ->check(CLI::IsMember({"ldlt", "cholmod", "strumpack", "none"}))
-      ->capture_default_str();
+  add_reference_option(*app, args->reference, "Direct solver timed for 'vs direct'");
   app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
   app->add_option("--plot", args->plot, "Draw time and residual-vs-time curves to a PNG");
-  auto* on = app->add_flag("--progress", args->progress_on,
-                           "Show the live progress line even when stderr is not a terminal");
-  auto* off = app->add_flag("--no-progress", args->progress_off, "Never show the progress line");
-  on->excludes(off);
+  add_progress_flags(*app, args->progress_on, args->progress_off);
   app->add_flag("-q,--quiet", args->quiet, "No table on stdout, only errors on stderr");
   return {app, [args, &global] { return run_compare(*args, global); }};
 }

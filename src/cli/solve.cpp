@@ -294,17 +294,12 @@ subcommand add_solve(CLI::App& parent, const global_flags& global) {
   app->add_option("--threads", args->solver.threads,
                   "Threads (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, hardware)");
   add_solver_flags(*app, args->solver);
-  app->add_option("--reference", args->reference, "Check the solution against a direct solve")
-      ->check(CLI::IsMember({"ldlt", "cholmod", "strumpack", "none"}))
-      ->capture_default_str();
+  add_reference_option(*app, args->reference, "Check the solution against a direct solve");
   app->add_option("--x0", args->x0, "Initial guess (default: zeros)");
   app->add_option("--x-out", args->x_out, "Write the solution x (Matrix Market array)");
   app->add_option("--history", args->history, "Write the residual history (CSV)");
   app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
-  auto* on = app->add_flag("--progress", args->progress_on,
-                           "Show the live progress line even when stderr is not a terminal");
-  auto* off = app->add_flag("--no-progress", args->progress_off, "Never show the progress line");
-  on->excludes(off);
+  add_progress_flags(*app, args->progress_on, args->progress_off);
   app->add_flag("-q,--quiet", args->quiet,
                 "No summary on stdout, no progress line, only errors on stderr");
   return {app, [args, &global] { return run_solve(*args, global); }};
