@@ -151,7 +151,7 @@ cmd_tsan() {
 cmd_ci() {
   local logs="$ROOT/build/ci-logs"
   mkdir -p "$logs"
-  local -a names=() results=() times=() notes=()
+  local -a names=() results=() times=() notes=() failures=()
   local start=$SECONDS failed=0 stage t0 status note
   for stage in test format-check asan tsan; do
     t0=$SECONDS
@@ -164,6 +164,10 @@ cmd_ci() {
     fi
     note=$(grep -E '[0-9]+% tests passed' "$logs/$stage.log" | tail -n1 || true)
     names+=("$stage") results+=("$status") times+=($((SECONDS - t0))) notes+=("$note")
+    # ctest lists the failed tests after this header; keep them for the summary, which is what
+    # a CI page that shows only the end of the log still shows.
+    failures+=("$(sed -n '/The following tests FAILED:/,/^[^[:space:]]/{/^[[:space:]]/p}' \
+      "$logs/$stage.log" | sed "s/^[[:space:]]*/    $stage: /")")
   done
   local total=$((SECONDS - start)) i
   printf '\n================================ asor CI summary ================================\n'
@@ -173,6 +177,9 @@ cmd_ci() {
   done
   printf '  %-13s %-5s %4dm%02ds  (%s jobs)\n' total "$( ((failed)) && echo FAIL || echo PASS)" \
     $((total / 60)) $((total % 60)) "$JOBS"
+  for i in "${!failures[@]}"; do
+    [[ -n ${failures[$i]} ]] && printf 'failed tests:\n%s\n' "${failures[$i]}"
+  done
   printf '=================================================================================\n'
   return "$failed"
 }
