@@ -49,6 +49,12 @@ struct relaxed_access {
   }
 };
 
+/// \brief Read-only plain access (Jacobi's old iterate, the residual of a quiescent x).
+struct const_access {
+  const double* x;
+  [[nodiscard]] double load(int j) const noexcept { return x[j]; }
+};
+
 /// \brief Block-Jacobi access: rows inside [begin, end) are read from x (the newest values of this
 /// block), rows outside from `frozen`, a copy of x taken before the sweep.
 struct block_frozen_access {
@@ -77,6 +83,48 @@ struct sweep_result {
   bool interrupted = false;  ///< the poll asked to stop before the sweep finished
 };
 
+/// \brief Partial sums of one row's products, four at a time.
+///
+/// A single running sum makes every product wait for the previous addition (3-4 cycles of
+/// latency each), which bounds a row of m entries at about 4m cycles whatever the memory does.
+/// Four independent partial sums, added pairwise at the end, let four products proceed at once:
+/// 1.3-2.5x faster sweeps on the real matrices in cache (59 entries per row on bcsstk16, 5 on
+/// Poisson; `bench_kernels`, docs/performance.md). The order of the additions is fixed by the row
+/// alone, so plain and relaxed accesses, and every method, agree bit for bit.
+///
+/// With \p Chained, the entry of column \p chain (if the row has one) is left out and returned in
+/// \p a_chain: see relax_row_chained. Without, \p chain, \p a_chain and \p has_chain are unused.
+template <bool Chained, class Access>
+[[gnu::always_inline]] inline double row_sum(const csr_view& A, Access x, int i, int chain,
+                                             double& a_chain, bool& has_chain) noexcept {
+  const int* col = A.col_idx.data();
+  const double* val = A.values.data();
+  const int first = A.row_ptr[static_cast<std::size_t>(i)];
+  const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
+  double s0 = 0.0;
+  double s1 = 0.0;
+  double s2 = 0.0;
+  double s3 = 0.0;
+  auto add = [&](double& s, int k) {
+    const int c = col[k];
+    if (Chained && c == chain) {
+      a_chain += val[k];
+      has_chain = true;
+    } else {
+      s += val[k] * x.load(c);
+    }
+  };
+  int k = first;
+  for (; k + 4 <= last; k += 4) {
+    add(s0, k);
+    add(s1, k + 1);
+    add(s2, k + 2);
+    add(s3, k + 3);
+  }
+  for (; k < last; ++k) add(s0, k);
+  return (s0 + s1) + (s2 + s3);
+}
+
 /// \brief The kernel: relax row \p i of A x = b with factor \p omega.
 ///
 /// x_i <- x_i + omega * inv_diag_i * (b_i - sum_j a_ij x_j). The row's sum includes the diagonal,
@@ -85,13 +133,9 @@ struct sweep_result {
 template <class Access>
 [[gnu::always_inline]] inline double relax_row(const csr_view& A, const double* b, Access x, int i,
                                                double omega) noexcept {
-  const int* col = A.col_idx.data();
-  const double* val = A.values.data();
-  const int first = A.row_ptr[static_cast<std::size_t>(i)];
-  const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
-  double sigma = 0.0;
-  for (int k = first; k < last; ++k) sigma += val[k] * x.load(col[k]);
-  const double r = b[i] - sigma;
+  double unused = 0.0;
+  bool none = false;
+  const double r = b[i] - row_sum<false>(A, x, i, -1, unused, none);
   x.store(i, x.load(i) + omega * A.inv_diag[static_cast<std::size_t>(i)] * r);
   return r;
 }
@@ -108,23 +152,9 @@ template <class Access>
 template <class Access>
 [[gnu::always_inline]] inline double relax_row_chained(const csr_view& A, const double* b, Access x,
                                                        int i, double omega, int chain) noexcept {
-  const int* col = A.col_idx.data();
-  const double* val = A.values.data();
-  const int first = A.row_ptr[static_cast<std::size_t>(i)];
-  const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
-  double sigma = 0.0;
   double a_chain = 0.0;
   bool has_chain = false;
-  for (int k = first; k < last; ++k) {
-    const int c = col[k];
-    if (c == chain) {
-      a_chain += val[k];
-      has_chain = true;
-    } else {
-      sigma += val[k] * x.load(c);
-    }
-  }
-  double r = b[i] - sigma;
+  double r = b[i] - row_sum<true>(A, x, i, chain, a_chain, has_chain);
   if (has_chain) r -= a_chain * x.load(chain);
   x.store(i, x.load(i) + omega * A.inv_diag[static_cast<std::size_t>(i)] * r);
   return r;
@@ -135,8 +165,12 @@ template <class Access>
 /// The stop request is polled every `poll_rows` rows, so a huge block cannot delay cancellation;
 /// an interrupted sweep leaves x consistent (each row is either relaxed or untouched).
 template <class Access, class Poll = no_poll>
-sweep_result sor_sweep(const csr_view& A, const double* b, Access x, int begin, int end,
+sweep_result sor_sweep(const csr_view& matrix, const double* b, Access x, int begin, int end,
                        double omega, sweep_direction dir, Poll&& poll = {}) {
+  // A local copy of the view (five words): the compiler may assume no store to x changes it, so
+  // its pointers stay in registers. Through the reference, every atomic store to x (which GCC
+  // treats conservatively) would reload them row after row.
+  const csr_view A = matrix;
   sweep_result out;
   if (dir != sweep_direction::backward) {
     for (int chunk = begin; chunk < end; chunk += poll_rows) {
@@ -191,15 +225,11 @@ double sor_rows(const csr_view& A, const double* b, Access x, std::span<const in
 /// \returns the sum of squared residuals of x_old over those rows (exact, not provisional).
 inline double jacobi_sweep(const csr_view& A, const double* b, const double* x_old, double* x_new,
                            int begin, int end, double omega) noexcept {
-  const int* col = A.col_idx.data();
-  const double* val = A.values.data();
   double acc = 0.0;
   for (int i = begin; i < end; ++i) {
-    const int first = A.row_ptr[static_cast<std::size_t>(i)];
-    const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
-    double sigma = 0.0;
-    for (int k = first; k < last; ++k) sigma += val[k] * x_old[col[k]];
-    const double r = b[i] - sigma;
+    double unused = 0.0;
+    bool none = false;
+    const double r = b[i] - row_sum<false>(A, const_access{x_old}, i, -1, unused, none);
     x_new[i] = x_old[i] + omega * A.inv_diag[static_cast<std::size_t>(i)] * r;
     acc += r * r;
   }
@@ -209,15 +239,11 @@ inline double jacobi_sweep(const csr_view& A, const double* b, const double* x_o
 /// \brief Sum of squared residuals (b - A x)_i over rows [begin, end) (plain loads).
 inline double residual_sq(const csr_view& A, const double* b, const double* x, int begin,
                           int end) noexcept {
-  const int* col = A.col_idx.data();
-  const double* val = A.values.data();
   double acc = 0.0;
   for (int i = begin; i < end; ++i) {
-    const int first = A.row_ptr[static_cast<std::size_t>(i)];
-    const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
-    double sigma = 0.0;
-    for (int k = first; k < last; ++k) sigma += val[k] * x[col[k]];
-    const double r = b[i] - sigma;
+    double unused = 0.0;
+    bool none = false;
+    const double r = b[i] - row_sum<false>(A, const_access{x}, i, -1, unused, none);
     acc += r * r;
   }
   return acc;
