@@ -16,6 +16,7 @@
 #include <cmath>
 #include <exception>
 #include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,17 +49,32 @@ struct alignas(64) block_slot {
 using result_ring = boost::lockfree::spsc_queue<provisional_result>;
 constexpr std::size_t ring_capacity = 8192;
 
+/// The residual of a worker's last complete pass over its blocks (squared), written by that
+/// worker only; +inf until its first pass. The sum over workers is a cheap, slightly stale copy of
+/// the coordinator's estimate, used by the workers to call a tick early (see wake_threshold_sq).
+struct alignas(64) worker_pass {
+  std::atomic<double> residual_sq{std::numeric_limits<double>::infinity()};
+};
+
 /// Shared state of one solve, touched by workers and the coordinator.
 struct shared_state {
-  shared_state(int blocks, int workers) : slots(static_cast<std::size_t>(blocks)) {
+  shared_state(int blocks, int workers)
+      : slots(static_cast<std::size_t>(blocks)), passes(static_cast<std::size_t>(workers)) {
     rings.reserve(static_cast<std::size_t>(workers));
     for (int w = 0; w < workers; ++w) rings.push_back(std::make_unique<result_ring>(ring_capacity));
     dropped = std::make_unique<std::atomic<std::int64_t>[]>(static_cast<std::size_t>(workers));
   }
   std::vector<block_slot> slots;
+  std::vector<worker_pass> passes;
   std::vector<std::unique_ptr<result_ring>> rings;
   std::unique_ptr<std::atomic<std::int64_t>[]> dropped;
   std::atomic<std::int64_t> published{0};
+  /// Early tick: when the workers' pass residuals sum to at most this (absolute, squared: the
+  /// effective tolerance times ||b||, squared), the worker that sees it asks the coordinator for a
+  /// tick now instead of at the next period. Armed by the coordinator after each tick; the first
+  /// worker to see the sum below it disarms it, so at most one early tick is queued at a time.
+  std::atomic<double> wake_threshold_sq{-1.0};
+  std::atomic<bool> wake_armed{false};
   std::mutex error_mutex;
   std::exception_ptr error;  // first exception of a worker or a callback (first wins)
 
@@ -101,11 +117,12 @@ class coordinator {
   coordinator(const coordinator&) = delete;
   coordinator& operator=(const coordinator&) = delete;
 
-  /// Starts a round: from now on the coordinator may stop \p workers.
+  /// Starts a round: from now on the coordinator may stop \p workers. Does not wait for the
+  /// coordinator's thread: the workers start at once (waking a thread on an idle virtual CPU can
+  /// take milliseconds), and whatever they publish before the handler runs is drained after it
+  /// (handlers on the strand run in the order they were posted).
   void begin_round(std::stop_source workers) {
-    std::promise<void> started;
-    auto done = started.get_future();
-    asio::post(strand_, [this, workers = std::move(workers), &started]() mutable {
+    asio::post(strand_, [this, workers = std::move(workers)]() mutable {
       workers_ = std::move(workers);
       outcome_ = {};
       round_start_sweeps_ = known_sweeps_;
@@ -114,10 +131,16 @@ class coordinator {
       candidate_.clear();
       mon_.restart_window();
       active_ = true;
+      arm_wake();
       schedule();
-      started.set_value();
     });
-    done.wait();
+  }
+
+  /// Called by a worker (any thread) that sees the estimate below the tolerance: a tick now.
+  void wake() {
+    asio::post(strand_, [this] {
+      if (active_ && !outcome_.decided_at_all) tick();
+    });
   }
 
   /// Ends the round after the workers have returned; returns what was decided.
@@ -216,7 +239,17 @@ class coordinator {
       call_back(now);
     }
     if (e_.cancel_requested.load(std::memory_order_relaxed)) reason = stop_reason::cancelled;
-    if (reason != stop_reason::none) decide(reason);
+    if (reason != stop_reason::none) {
+      decide(reason);
+    } else {
+      arm_wake();
+    }
+  }
+
+  void arm_wake() {
+    const double threshold = mon_.effective_tolerance() * mon_.rhs_norm();
+    s_.wake_threshold_sq.store(threshold * threshold, std::memory_order_relaxed);
+    s_.wake_armed.store(true, std::memory_order_release);
   }
 
   /// A converged candidate is confirmed only when every block has swept again since the estimate
@@ -274,8 +307,8 @@ class coordinator {
 
 /// The body of one worker thread for one round.
 void work(const engine::impl& e, const csr_view& A, double omega, shared_state& s,
-          std::span<const double> b, std::span<double> x, std::stop_token stop, int worker,
-          int workers, clock::time_point t0, double quiet_sq,
+          coordinator& coord, std::span<const double> b, std::span<double> x, std::stop_token stop,
+          int worker, int workers, clock::time_point t0, double quiet_sq,
           std::vector<std::int64_t>& block_sweeps) {
   const partition& part = e.prep.part;
   const int blocks = part.blocks();
@@ -315,6 +348,18 @@ void work(const engine::impl& e, const csr_view& A, double omega, shared_state& 
       if (e.options.on_block_sweep) e.options.on_block_sweep(worker, blk, count);
       if (stop.stop_requested()) return;
     }
+    s.passes[static_cast<std::size_t>(worker)].residual_sq.store(pass_sq,
+                                                                 std::memory_order_relaxed);
+    if (s.wake_armed.load(std::memory_order_relaxed)) {
+      double total = 0.0;
+      for (int w = 0; w < workers; ++w) {
+        total += s.passes[static_cast<std::size_t>(w)].residual_sq.load(std::memory_order_relaxed);
+      }
+      if (total <= s.wake_threshold_sq.load(std::memory_order_relaxed) &&
+          s.wake_armed.exchange(false, std::memory_order_acq_rel)) {
+        coord.wake();
+      }
+    }
     // This worker's blocks are converged against the values it sees: more sweeps cannot help
     // until other workers move. On an oversubscribed machine give them the core (on dedicated
     // cores yield returns at once).
@@ -335,7 +380,7 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
   const double quiet = 0.1 * e.options.stop.tolerance * bnorm;
   const double quiet_sq = quiet * quiet * workers / blocks;
   shared_state shared(blocks, workers);
-  monitor mon(e.options, bnorm, residual_norm(e.A, b, x) / bnorm);
+  monitor mon(e.options, bnorm, initial_residual(e, b, x, bnorm));
   // Each block's sweep count is written only by the worker that owns the block.
   std::vector<std::int64_t> block_sweeps(static_cast<std::size_t>(blocks), 0);
   std::optional<std::vector<double>> restart_x;
@@ -349,14 +394,17 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
     coordinator coord(e, shared, mon, t0, report);
     while (reason == stop_reason::none) {
       std::stop_source stop;
+      for (auto& pass : shared.passes) {
+        pass.residual_sq.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
+      }
       coord.begin_round(stop);
 #pragma omp parallel num_threads(workers)
       {
         // OpenMP may grant fewer threads than asked: the granted ones share all blocks.
         const int granted = omp_get_num_threads();
         try {
-          work(e, A, omega, shared, b, x, stop.get_token(), omp_get_thread_num(), granted, t0,
-               quiet_sq, block_sweeps);
+          work(e, A, omega, shared, coord, b, x, stop.get_token(), omp_get_thread_num(), granted,
+               t0, quiet_sq, block_sweeps);
         } catch (...) {
           shared.fail(std::current_exception());
           stop.request_stop();

@@ -114,6 +114,12 @@ solve_report begin_report(const engine::impl& e, std::span<const double> b, std:
   return r;
 }
 
+double initial_residual(const engine::impl& e, std::span<const double> b, std::span<const double> x,
+                        double rhs_norm) {
+  if (std::all_of(x.begin(), x.end(), [](double v) { return v == 0.0; })) return 1.0;
+  return residual_norm(e.A, b, x) / rhs_norm;
+}
+
 void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>& offsets) {
   const auto n = static_cast<std::size_t>(A.rows);
   std::vector<int> color(n, -1);
@@ -262,7 +268,7 @@ solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<do
   const auto t0 = clock::now();
   const double bnorm = report.rhs_norm;
   const auto nblocks = static_cast<std::size_t>(report.blocks);
-  const double initial = residual_norm(e.A, b, x) / bnorm;
+  const double initial = initial_residual(e, b, x, bnorm);
   std::optional<monitor> mon_storage(std::in_place, e.options, bnorm, initial);
   sync_sweeper sweeper(e, b, x);
   std::vector<double> fallback_l1;

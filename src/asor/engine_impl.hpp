@@ -51,6 +51,11 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
 /// (x = 0 exactly): the report then says converged and the caller returns it.
 solve_report begin_report(const engine::impl& e, std::span<const double> b, std::span<double> x);
 
+/// ||b - A x|| / ||b||, the starting point of the divergence test. From x = 0 (the usual start)
+/// it is exactly 1 and costs no product with A.
+double initial_residual(const engine::impl& e, std::span<const double> b, std::span<const double> x,
+                        double rhs_norm);
+
 /// Greedy coloring: rows of color c are rows[offsets[c] .. offsets[c+1]).
 void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>& offsets);
 

@@ -110,6 +110,8 @@ class monitor {
   [[nodiscard]] const progress& snapshot() const noexcept { return p_; }
   [[nodiscard]] progress& snapshot() noexcept { return p_; }
   [[nodiscard]] int failed_verifications() const noexcept { return failed_; }
+  /// The tolerance the estimate must pass now: the user's, tightened after failed verifications.
+  [[nodiscard]] double effective_tolerance() const noexcept { return tolerance_; }
   [[nodiscard]] double rhs_norm() const noexcept { return rhs_norm_; }
   [[nodiscard]] std::vector<history_point>& history() noexcept { return history_; }
 
