@@ -22,12 +22,22 @@ namespace {
 /// Rows per task of the parallel loops below; also the grain of the deterministic reduction.
 constexpr int row_chunk = 4096;
 
-/// Largest Lanczos basis (in doubles) kept for full reorthogonalization: 16 MiB, i.e. n up to
-/// about 25 000 rows at 80 steps. Beyond it the three-term recurrence runs with local
-/// reorthogonalization only (see estimate_omega): on Poisson 2D m = 128 ... 1024 both give the
-/// same extreme Ritz values to 10 digits while full reorthogonalization costs O(n k^2) time and
-/// O(n k) memory (640 MB and 5-10x the time at m = 1024, 80 steps).
-constexpr std::int64_t max_basis_doubles = std::int64_t{2} << 20;
+/// Whether to keep the whole Lanczos basis (n x (steps + 1)) for full reorthogonalization.
+///
+/// Full reorthogonalization matters only when the steps approach n (it makes the Ritz values
+/// exact at breakdown instead of repeating them); otherwise the three-term recurrence with local
+/// reorthogonalization gives the same extreme Ritz values (to 10 digits on Poisson 2D m = 128 ...
+/// 1024) in O(n) memory. The basis is also the largest allocation of a solve: 81 vectors of n, 6 MB
+/// for fv1 (9604 rows, a 1.1 MB matrix). So: full when the steps reach n / 4 (then the basis is at
+/// most 4 (steps + 1)^2 doubles, 210 kB at the default 80 steps), or when the basis is at most a
+/// quarter of the matrix's CSR bytes (the peak-memory target: 1.3x the matrix and the solver's
+/// vectors, docs/performance.md).
+bool full_reorthogonalization(const csr_view& A, int steps) {
+  const auto n = static_cast<std::int64_t>(A.rows);
+  const std::int64_t basis_bytes = (steps + std::int64_t{1}) * n * 8;
+  const std::int64_t csr_bytes = A.nnz() * 12 + (n + 1) * 4;
+  return 4 * (steps + std::int64_t{1}) >= n || 4 * basis_bytes <= csr_bytes;
+}
 
 /// y = S v with S = D^-1/2 A D^-1/2, s_i = sqrt(inv_diag_i): y = s .* (A (s .* v)); \p u is
 /// work space of n entries.
@@ -73,13 +83,13 @@ omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed) {
   }
   v0.normalize();
 
-  // Full reorthogonalization keeps the whole basis V (n x (k_max + 1)); when that exceeds
-  // max_basis_doubles only the last two vectors are kept. Without reorthogonalization Lanczos
-  // loses orthogonality once a Ritz value converges and then produces copies ("ghosts") of it,
-  // but the extreme Ritz values remain valid estimates (Paige 1976; Cullum & Willoughby), which is
-  // all this estimate needs. Full reorthogonalization matters for small problems, where steps
+  // Full reorthogonalization keeps the whole basis V (n x (k_max + 1)); otherwise (see
+  // full_reorthogonalization) only the last two vectors are kept. Without reorthogonalization
+  // Lanczos loses orthogonality once a Ritz value converges and then produces copies ("ghosts") of
+  // it, but the extreme Ritz values remain valid estimates (Paige 1976; Cullum & Willoughby), which
+  // is all this estimate needs. Full reorthogonalization matters for small problems, where steps
   // approach n: it makes the Ritz values exact at breakdown instead of repeating them.
-  const bool full = static_cast<std::int64_t>(k_max + 1) * n <= max_basis_doubles;
+  const bool full = full_reorthogonalization(A, k_max);
   Eigen::MatrixXd basis(ln, full ? k_max + 1 : 2);
   basis.col(0) = v0;
   Eigen::VectorXd w(ln);
