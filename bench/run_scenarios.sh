@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Scenario benchmark: every matrix x every method, threads 1..T, to a relative residual of 1e-8.
 # Writes JSON lines (one per matrix x method x threads, plus the STREAM probe), the residual
-# histories, the kernel microbenchmarks and the machine description into OUT (default
-# docs/perf), then docs/performance.md through bench/make_report.py.
+# histories, the kernel microbenchmarks, `asor compare` runs (async vs SOR vs block-Jacobi on
+# the small real matrices) and the machine description into OUT (default docs/perf), then
+# docs/performance.md through bench/make_report.py. Builds the `bench` preset (Release,
+# -O3 -march=native) into build/bench first when its programs are missing.
 #
 #   bench/run_scenarios.sh [--quick] [--matrices DIR] [--build DIR] [--threads T] [--reps R]
 #                          [--time-cap S] [--out DIR] [--no-kernels]
@@ -14,7 +16,7 @@ invocation="$0 $*"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 matrices="$root/../shared/data/matrices"
-build="$root/build-perf"
+build="$root/build/bench"
 threads="$(nproc)"
 reps=5
 cap=60
@@ -36,6 +38,17 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 bin="$build/bin"
+if [[ $build == "$root/build/bench" ]]; then
+  for prog in bench_scenarios bench_kernels bench_memory asor; do
+    if [[ ! -x $bin/$prog ]]; then
+      (cd "$root" && cmake --preset bench && cmake --build --preset bench)
+      break
+    fi
+  done
+fi
+for prog in bench_scenarios bench_kernels bench_memory asor; do
+  [[ -x $bin/$prog ]] || { echo "$bin/$prog: not built (cmake --build --preset bench)" >&2; exit 1; }
+done
 mkdir -p "$out"
 if [[ $quick == 1 ]]; then
   reps=3; cap=3
@@ -79,6 +92,25 @@ fi
 : > "$out/memory.jsonl"
 for m in async sor ssor jacobi multicolor block-jacobi; do
   "$bin/bench_memory" 1024 "$m" >> "$out/memory.jsonl"
+done
+# Time to tolerance of async against sequential SOR and block-Jacobi-SOR at 1..T threads, on the
+# small real matrices where fixed costs (thread start, coordinator, verification) matter most.
+rm -rf "$out/compare"
+mkdir -p "$out/compare"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$bin/asor" generate poisson2d --n 256 -o "$work/poisson2d_256.mtx" > /dev/null
+compare_specs=("$work/poisson2d_256.mtx")
+for f in 1138_bus bcsstk16 bodyy4 bodyy5 fv1 fv2 gr_30_30 nos6; do
+  [[ -f "$matrices/$f.mtx" ]] && compare_specs+=("$matrices/$f.mtx")
+done
+thread_list=$(seq -s, 1 "$threads")
+for f in "${compare_specs[@]}"; do
+  echo "== compare $(basename "$f")" >&2
+  # Exit code 3 = some run did not converge: a result of the comparison, kept in the JSON.
+  "$bin/asor" compare "$f" --methods async,sor,block-jacobi --threads "$thread_list" --repeat 3 \
+    --omega auto --max-sweeps 200000 --time-limit "$cap" --quiet \
+    --json "$out/compare/$(basename "$f" .mtx).json" > /dev/null || (($? == 3))
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 /usr/bin/python3 "$here/make_report.py" --perf "$out" --doc "$root/docs/performance.md"
