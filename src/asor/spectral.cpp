@@ -39,25 +39,19 @@ bool full_reorthogonalization(const csr_view& A, int steps) {
   return 4 * (steps + std::int64_t{1}) >= n || 4 * basis_bytes <= csr_bytes;
 }
 
-/// y = S v with S = D^-1/2 A D^-1/2, s_i = sqrt(inv_diag_i): y = s .* (A (s .* v)); \p u is
-/// work space of n entries.
-void scaled_matvec(const csr_view& A, const std::vector<double>& s, const double* v, double* u,
-                   double* y) {
+/// y = S v with S = D^-1/2 A D^-1/2, s_i = sqrt(inv_diag_i): y = s .* (A (s .* v)), with s .* v
+/// formed entry by entry (the same products as through a scaled copy of v, without its n doubles).
+void scaled_matvec(const csr_view& A, const std::vector<double>& s, const double* v, double* y) {
   const int n = A.rows;
   const int* row_ptr = A.row_ptr.data();
   const int* col = A.col_idx.data();
   const double* val = A.values.data();
   const double* sd = s.data();
-#pragma omp parallel if (n > 4 * row_chunk)
-  {
-#pragma omp for schedule(static)
-    for (int i = 0; i < n; ++i) u[i] = sd[i] * v[i];
-#pragma omp for schedule(static)
-    for (int i = 0; i < n; ++i) {
-      double acc = 0.0;
-      for (int k = row_ptr[i]; k < row_ptr[i + 1]; ++k) acc += val[k] * u[col[k]];
-      y[i] = sd[i] * acc;
-    }
+#pragma omp parallel for schedule(static) if (n > 4 * row_chunk)
+  for (int i = 0; i < n; ++i) {
+    double acc = 0.0;
+    for (int k = row_ptr[i]; k < row_ptr[i + 1]; ++k) acc += val[k] * (sd[col[k]] * v[col[k]]);
+    y[i] = sd[i] * acc;
   }
 }
 
@@ -74,15 +68,6 @@ omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed) {
   std::vector<double> s(un);
   for (std::size_t i = 0; i < un; ++i) s[i] = std::sqrt(A.inv_diag[i]);
 
-  // Start: uniform entries in [-1, 1) from mt19937_64(seed) (its sequence is fixed by the
-  // standard; the mapping to doubles is ours), normalized.
-  std::mt19937_64 rng(seed);
-  Eigen::VectorXd v0(ln);
-  for (Eigen::Index i = 0; i < ln; ++i) {
-    v0[i] = 2.0 * (static_cast<double>(rng() >> 11) * 0x1.0p-53) - 1.0;
-  }
-  v0.normalize();
-
   // Full reorthogonalization keeps the whole basis V (n x (k_max + 1)); otherwise (see
   // full_reorthogonalization) only the last two vectors are kept. Without reorthogonalization
   // Lanczos loses orthogonality once a Ritz value converges and then produces copies ("ghosts") of
@@ -91,9 +76,15 @@ omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed) {
   // approach n: it makes the Ritz values exact at breakdown instead of repeating them.
   const bool full = full_reorthogonalization(A, k_max);
   Eigen::MatrixXd basis(ln, full ? k_max + 1 : 2);
-  basis.col(0) = v0;
+  // Start: uniform entries in [-1, 1) from mt19937_64(seed) (its sequence is fixed by the
+  // standard; the mapping to doubles is ours), normalized. Memory: s, w and two (or all) basis
+  // vectors, nothing else of size n.
+  std::mt19937_64 rng(seed);
+  for (Eigen::Index i = 0; i < ln; ++i) {
+    basis(i, 0) = 2.0 * (static_cast<double>(rng() >> 11) * 0x1.0p-53) - 1.0;
+  }
+  basis.col(0).normalize();
   Eigen::VectorXd w(ln);
-  std::vector<double> scaled(un);
 
   std::vector<double> alpha, beta;
   alpha.reserve(static_cast<std::size_t>(k_max));
@@ -102,7 +93,7 @@ omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed) {
   for (int k = 0; k < k_max; ++k) {
     const Eigen::Index cur = full ? k : k % 2;
     const Eigen::Index nxt = full ? k + 1 : (k + 1) % 2;
-    scaled_matvec(A, s, basis.col(cur).data(), scaled.data(), w.data());
+    scaled_matvec(A, s, basis.col(cur).data(), w.data());
     const double a = basis.col(cur).dot(w);
     alpha.push_back(a);
     if (full) {
