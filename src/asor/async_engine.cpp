@@ -46,6 +46,9 @@ struct alignas(64) block_slot {
 
 /// Per-worker single-producer single-consumer ring of provisional results. The worker never
 /// waits: when the ring is full the result is dropped (counted), the block's slot still has it.
+/// Only solves that want every result (a per-result callback, record_provisional) have rings:
+/// for the others the slots carry everything the coordinator uses, and 256 kB per worker is
+/// more than a small matrix itself.
 using result_ring = boost::lockfree::spsc_queue<provisional_result>;
 constexpr std::size_t ring_capacity = 8192;
 
@@ -54,21 +57,26 @@ constexpr std::size_t ring_capacity = 8192;
 /// the coordinator's estimate, used by the workers to call a tick early (see wake_threshold_sq).
 struct alignas(64) worker_pass {
   std::atomic<double> residual_sq{std::numeric_limits<double>::infinity()};
+  /// Provisional results this worker published (its own line: no counter shared by workers).
+  std::atomic<std::int64_t> published{0};
 };
 
 /// Shared state of one solve, touched by workers and the coordinator.
 struct shared_state {
-  shared_state(int blocks, int workers)
+  shared_state(int blocks, int workers, bool with_rings)
       : slots(static_cast<std::size_t>(blocks)), passes(static_cast<std::size_t>(workers)) {
-    rings.reserve(static_cast<std::size_t>(workers));
-    for (int w = 0; w < workers; ++w) rings.push_back(std::make_unique<result_ring>(ring_capacity));
+    if (with_rings) {
+      rings.reserve(static_cast<std::size_t>(workers));
+      for (int w = 0; w < workers; ++w) {
+        rings.push_back(std::make_unique<result_ring>(ring_capacity));
+      }
+    }
     dropped = std::make_unique<std::atomic<std::int64_t>[]>(static_cast<std::size_t>(workers));
   }
   std::vector<block_slot> slots;
   std::vector<worker_pass> passes;
   std::vector<std::unique_ptr<result_ring>> rings;
   std::unique_ptr<std::atomic<std::int64_t>[]> dropped;
-  std::atomic<std::int64_t> published{0};
   /// Early tick: when the workers' pass residuals sum to at most this (absolute, squared: the
   /// effective tolerance times ||b||, squared), the worker that sees it asks the coordinator for a
   /// tick now instead of at the next period. Armed by the coordinator after each tick; the first
@@ -319,7 +327,7 @@ void work(const engine::impl& e, const csr_view& A, double omega, shared_state& 
   const int local = e.options.local_sweeps;
   const int publish_every = e.options.publish_every;
   auto poll = [&stop] { return stop.stop_requested(); };
-  result_ring& ring = *s.rings[static_cast<std::size_t>(worker)];
+  result_ring* ring = s.rings.empty() ? nullptr : s.rings[static_cast<std::size_t>(worker)].get();
   while (!stop.stop_requested()) {
     double pass_sq = 0.0;
     for (int blk = first; blk < last; ++blk) {
@@ -340,10 +348,11 @@ void work(const engine::impl& e, const csr_view& A, double omega, shared_state& 
         slot.residual_sq.store(residual_sq, std::memory_order_relaxed);
         slot.seconds.store(result.seconds, std::memory_order_relaxed);
         slot.sweeps.store(count, std::memory_order_release);
-        if (!ring.push(result)) {
+        if (ring != nullptr && !ring->push(result)) {
           s.dropped[static_cast<std::size_t>(worker)].fetch_add(1, std::memory_order_relaxed);
         }
-        s.published.fetch_add(1, std::memory_order_relaxed);
+        auto& published = s.passes[static_cast<std::size_t>(worker)].published;
+        published.store(published.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       }
       if (e.options.on_block_sweep) e.options.on_block_sweep(worker, blk, count);
       if (stop.stop_requested()) return;
@@ -379,7 +388,9 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
   // A worker whose blocks' residual is 10x below the tolerance share is locally converged.
   const double quiet = 0.1 * e.options.stop.tolerance * bnorm;
   const double quiet_sq = quiet * quiet * workers / blocks;
-  shared_state shared(blocks, workers);
+  const bool every_result =
+      e.options.record_provisional || (e.callback && e.options.progress_interval_seconds <= 0.0);
+  shared_state shared(blocks, workers, every_result);
   monitor mon(e.options, bnorm, initial_residual(e, b, x, bnorm));
   // Each block's sweep count is written only by the worker that owns the block.
   std::vector<std::int64_t> block_sweeps(static_cast<std::size_t>(blocks), 0);
@@ -471,7 +482,7 @@ solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<d
   report.verifications = mon.snapshot().verifications;
   report.failed_verifications = mon.failed_verifications();
   report.history = std::move(mon.history());
-  report.provisional_results = shared.published.load();
+  for (const auto& pass : shared.passes) report.provisional_results += pass.published.load();
   for (int w = 0; w < workers; ++w) {
     report.provisional_results_dropped += shared.dropped[static_cast<std::size_t>(w)].load();
   }
