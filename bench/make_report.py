@@ -180,7 +180,7 @@ def main():
              "`build/bench`) when needed, runs everything and rewrites this page and `docs/perf/`:\n")
     L.append("```\nbash bench/run_scenarios.sh --quick   # this report's flags are on the "
              "'command:' line above; the full run: no --quick\n```\n")
-    L.append("**Caveats.** The machine has 2 cores and was shared with other engineers compiling "
+    L.append("**Caveats.** The machine has 2 cores and is shared with other tenants "
              "(see the load averages above): wall times are noisy, so every comparison below is a "
              "ratio of figures measured in the same run, medians of repetitions. No machine with "
              "more cores was available: **thread scaling beyond 2 threads could not be "
@@ -255,10 +255,10 @@ def main():
     cfiles = sorted(glob.glob(os.path.join(cdir, "*.json"))) if os.path.isdir(cdir) else []
     if cfiles:
         L.append("## `asor compare`: async vs synchronous, time to 1e-8\n")
-        L.append("Each row: median of 3 solves from x = 0, b = A·1, omega estimated (`--omega auto`); "
+        L.append("Each row: median of 5 solves from x = 0, b = A·1, omega estimated (`--omega auto`); "
                  "`async/SOR` = async 2-thread time / sequential SOR time (target <= 0.8). "
                  "Command (run by `bench/run_scenarios.sh`, bench preset): `asor compare A "
-                 "--methods async,sor,block-jacobi --threads 1,..,T --repeat 3 --omega auto "
+                 "--methods async,sor,block-jacobi --threads 1,..,T --repeat 5 --omega auto "
                  "--max-sweeps 200000 --time-limit CAP --json F`; the load average of the run is "
                  "in the machine block above.\n")
         L.append("| matrix | n | SOR 1 thr. [s] | async 1 thr. [s] | async 2 thr. [s] | "
@@ -287,42 +287,57 @@ def main():
         L.append("")
 
     L.append("## What was changed, and why targets are not met\n")
-    L.append("""- **Kernel.** `sor_sweep` now calls `relax_row_chained`: the entry of the row relaxed just
-  before (column i-1 forward, i+1 backward) is summed last, so only one multiply-add and the update
-  sit on the row-to-row dependency chain instead of the whole row's sum. Same update and residual,
-  summation order changed (last-bit differences); plain vs relaxed still agree bit for bit and
-  `test_unit` / `test_async` pass. In the same run the old kernel is kept as
-  `sweep_unchained/*`: compare the two rows of the kernel table (1.4-1.6x in our runs).
-- **Bandwidth target (80 % of triad).** See the target rows: the kernel benchmark uses b = 1 (with
-  b = A·1, zero in Poisson's interior, sweeps from x = 0 crawl through subnormal numbers and run
-  3x slower; the scenario runs use b = A·1 for a known solution, so their early sweeps on Poisson
-  pay that). The VM reports a 260 MB L3 shared with other tenants, larger than the ~100 MB a 2D
-  Poisson 1024² sweep touches, so a single-threaded sweep can exceed the DRAM triad (compare the
-  "96 MB triad" row, same footprint as the sweep: 65-69 %). On a quiet machine the chained sweep
-  runs at about 5 ns per row, against about 8.4 ns for the old kernel (kernel table).
-- **async vs sequential SOR.** With omega = 1 asynchronous block SOR is block Gauss-Seidel and
-  needs ~20x the sweeps of SOR with the optimal omega on Poisson; the run therefore gives async and
-  block-Jacobi the estimated omega with the omega-1 fallback. On 2 oversubscribed cores the two
-  workers progress at different rates (one is descheduled), which costs extra sweeps; a 0.8x ratio
-  needs two cores that actually run both workers. On a quiet machine (`asor compare` table) async
-  at 2 threads takes 0.59x SOR's time on 2D Poisson 256², 0.61x on bcsstk16 and 0.68x on bodyy4,
-  and beats block-Jacobi-SOR at 2 threads wherever both converge. It is slower than SOR on the small
-  matrices, where the whole solve takes 1-5 ms and fixed costs dominate: thread start, coordinator
-  ticks of 200 µs, the confirmation sweep and the verification pass. It is also slower on the very
-  ill-conditioned 1138_bus and nos6 (omega ~ 1.99 is outside any asynchronous guarantee:
-  docs/async_convergence.md).
-- **Synchronous parallel schedules at 2 threads** (multicolor, block-Jacobi, Eigen CG) are far
-  slower than at 1 thread here: each sweep or color ends in an OpenMP barrier, and on a machine
-  with ~11 runnable processes per 2 cores a barrier waits for a descheduled thread (libgomp spins,
-  then sleeps). Merging regions would not remove the barriers; not changed.
+    L.append("""- **Kernel, chained row.** `sor_sweep` calls `relax_row_chained`: the entry of the row
+  relaxed just before (column i-1 forward, i+1 backward) is summed last, so only one multiply-add
+  and the update sit on the row-to-row dependency chain instead of the whole row's sum.
+- **Kernel, four partial sums.** Every row sum (`row_sum` in `include/asor/sweep.hpp`: SOR, SSOR,
+  async, block-Jacobi, multicolor, Jacobi, the residual) keeps four independent partial sums added
+  pairwise at the end, so four products proceed at once instead of each waiting for the previous
+  addition. The order is fixed by the row alone: plain and relaxed accesses still agree bit for bit.
+  `sor_sweep` also works on a local copy of the view, so that GCC keeps its pointers in registers
+  across the atomic stores to x. The `sweep_textbook/*` rows (one running sum over the whole row)
+  and `sweep_bcsstk16/*` (59 entries per row, in cache: kernel against textbook) show the gain in
+  the same run.
+- **Relaxed vs plain.** GCC 12 loads a `std::atomic_ref<double>` through a general-purpose
+  register (`mov` then `vmovq`), clang 14 straight into an XMM register; in cache this costs the
+  relaxed sweep 10-30 % on short rows (Poisson, fv1), nothing on long rows (bcsstk16). Reading the
+  worker's own entries with plain loads would avoid it but breaks the rule that every access to an
+  object referenced by an `atomic_ref` goes through one ([atomics.ref.generic]); not done.
+- **Bandwidth target (80 % of triad).** The kernel benchmark uses b = 1 (with b = A·1, zero in
+  Poisson's interior, sweeps from x = 0 crawl through subnormal numbers and run 3x slower; the
+  scenario runs use b = A·1 for a known solution, so their early sweeps on Poisson pay that). The
+  VM reports a 260 MB L3 shared with other tenants, larger than the ~100 MB a 2D Poisson 1024²
+  sweep touches, so a single-threaded sweep can exceed the DRAM triad: compare the "96 MB triad"
+  row, the same footprint as the sweep.
+- **Async fixed costs.** The solving thread no longer waits for the coordinator's thread before
+  starting the workers (on this VM that wait took 1-3 ms in about half of the solves: a new thread
+  lands on an idle virtual CPU), and workers ask the coordinator for a tick as soon as the sum of
+  their last pass residuals passes the tolerance, instead of waiting up to two 200 µs periods.
+- **async vs sequential SOR** (the `asor compare` table). With omega = 1 asynchronous block SOR is
+  block Gauss-Seidel and needs ~20x the sweeps of SOR with the optimal omega on Poisson; async and
+  block-Jacobi therefore run with the estimated omega too. The compare JSON files keep every run's
+  sweeps. On this shared VM the 2-thread figures of the small matrices (solves of 1-40 ms) move a
+  lot from one run to the next: when one worker is descheduled the other sweeps against stale
+  values, and the sweep count grows (fv1: 37-57 sweeps for SOR's 34; bodyy4: 137-381 for 127).
+  Where async at 2 threads loses in every run: gr_30_30 and mesh2e1 (a few hundred rows, the
+  whole solve under a millisecond: thread start, the handshakes with the coordinator's thread and
+  the verification are a large share), and the very ill-conditioned bodyy5, 1138_bus and nos6
+  (omega 1.91-1.99), where the two halves coupled asynchronously need 1.6-7x the sweeps of
+  sequential SOR or do not converge in every run; no asynchronous convergence theory covers omega
+  that close to 2 (docs/async_convergence.md). Row reordering to shrink the coupling between the
+  workers' halves (reverse Cuthill-McKee) was not tried.
+- **Synchronous parallel schedules at 2 threads** (multicolor, block-Jacobi, Eigen CG): each sweep
+  or color ends in an OpenMP barrier; on a shared 2-core VM a barrier waits for a descheduled
+  thread. Not changed.
 - **Cancel latency** is measured from the coordinator's decision to the return of the last worker.
-  Workers poll the stop token every 4096 rows (~20-40 µs of work). On a quiet machine the
-  measured latency is tens of microseconds (target row: 100 solves). Under heavy load (load average
-  6-12) an earlier run measured a median of 7.9 ms: the time a descheduled worker or the solving
-  thread waits for a core, not code.
-- **Peak RSS** is per process (one matrix x one method); the benchmark harness itself holds b twice
-  and a vector of ones (3 extra vectors), and the process starts at ~8 MB of libraries, which
-  dominates small matrices. The "less the RSS before loading" column removes the latter.
+  Workers poll the stop token every 4096 rows (~20-40 µs of work).
+- **Peak memory.** The target rows take the solves' own peak: VmHWM reset before the solves of a
+  thread count, minus the RSS then (matrix, b, x already resident), plus the model. The omega
+  estimate used to keep its whole Lanczos basis (81 vectors of n: 6.2 MB for fv1, a 1.1 MB matrix);
+  it now does so only when the basis is small against the matrix (src/asor/spectral.cpp). What is
+  left on small matrices is fixed: thread stacks, the workers' result rings (256 kB each) and the
+  allocator's per-thread arenas, a few hundred kB whatever the matrix. `bench_memory` measures the
+  large 2D Poisson case on its own.
 - **Thread scaling beyond 2 threads could not be measured**: no machine with more cores was
   available to this task.
 """)
