@@ -96,7 +96,9 @@ struct problem {
   asor::csr_view view;
   std::vector<double> b;
   std::vector<double> x;
-  explicit problem(asor::sparse_matrix m) : A(std::move(m)) {
+  // Eigen 3.4's SparseMatrix has no move constructor: swap instead of a copy.
+  explicit problem(asor::sparse_matrix m) {
+    A.swap(m);
     inv_diag = asor::inverse_diagonal(A);
     view = asor::view_of(A, inv_diag);
     const auto n = static_cast<std::size_t>(A.rows());

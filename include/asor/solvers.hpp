@@ -133,8 +133,8 @@ class relaxation_solver {
     return update([&](auto& o) { o.l1 = on; });
   }
   /// \brief Replace all options at once (the method stays this solver's).
-  relaxation_solver& setOptions(solver_options o) {
-    return update([&](auto& mine) { mine = std::move(o); });
+  relaxation_solver& setOptions(const solver_options& o) {
+    return update([&](auto& mine) { mine = o; });
   }
   [[nodiscard]] const solver_options& options() const noexcept { return options_; }
 

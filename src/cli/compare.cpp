@@ -355,7 +355,7 @@ struct temp_file {
   temp_file& operator=(const temp_file&) = delete;
 };
 
-int run_compare(compare_args a, const global_flags& global) {
+int run_compare(const compare_args& a, const global_flags& global) {
   setup_logging(global.log_level, a.quiet);
   const file_format format = parse_format(a.format);
   if (a.repeat < 1) throw usage_error("--repeat: must be at least 1");

@@ -70,7 +70,9 @@ class watchdog {
 
 /// A prepared system: A (owned), its inverse diagonal, b = A * ones.
 struct system {
-  explicit system(sparse_matrix matrix) : A(std::move(matrix)) {
+  // Eigen 3.4's SparseMatrix has no move constructor: swap instead of a copy.
+  explicit system(sparse_matrix matrix) {
+    A.swap(matrix);
     A.makeCompressed();
     inv = inverse_diagonal(A);
     b = A * vector::Ones(A.rows());

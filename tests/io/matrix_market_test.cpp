@@ -251,7 +251,7 @@ double random_value(std::mt19937_64& rng) {
 
 sparse_matrix random_matrix(std::mt19937_64& rng, int n, bool symmetric) {
   std::vector<Eigen::Triplet<double, int>> t;
-  t.reserve(static_cast<std::size_t>(9 * n));
+  t.reserve(9 * static_cast<std::size_t>(n));
   std::uniform_int_distribution<int> index(0, n - 1);
   for (int i = 0; i < n; ++i) {
     t.emplace_back(i, i, random_value(rng));

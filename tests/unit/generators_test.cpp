@@ -99,7 +99,8 @@ TEST(Generators, Poisson2dLargeHasTheRightCounts) {
   EXPECT_EQ(A.coeff(r, r - m), -1.0);
   EXPECT_EQ(A.coeff(r, r + 1), -1.0);
   EXPECT_EQ(A.coeff(m * m - 1, m * m - 2), -1.0);
-  EXPECT_EQ(A.outerIndexPtr()[m * m] - A.outerIndexPtr()[m * m - 1], 3);
+  const std::ptrdiff_t last = static_cast<std::ptrdiff_t>(m) * m;
+  EXPECT_EQ(A.outerIndexPtr()[last] - A.outerIndexPtr()[last - 1], 3);
 }
 
 TEST(Generators, Poisson3dIsTheSevenPointLaplacian) {
