@@ -8,7 +8,8 @@
 #   bash scripts/setup.sh format-check  clang-format 14 over the sources (no changes, fails on diff)
 #   bash scripts/setup.sh asan          ASan+UBSan build (g++), the whole suite
 #   bash scripts/setup.sh tsan          TSan build (clang-14, LLVM libomp + Archer), threaded suites
-#   bash scripts/setup.sh ci            test, format-check, asan, tsan; a summary; what .ci/run runs
+#   bash scripts/setup.sh lint          clang-tidy 14 over every target (findings are errors)
+#   bash scripts/setup.sh ci            test, format-check, lint, asan, tsan; a summary; .ci/run
 #
 # Environment: ASOR_JOBS (parallel build and test jobs, default: nproc).
 set -euo pipefail
@@ -122,6 +123,12 @@ cmd_format_check() {
   run cmake --build --preset dev --target format-check
 }
 
+cmd_lint() {
+  cmd_deps
+  # Builds every target with clang-tidy (repository .clang-tidy, warnings as errors).
+  configure_and_build lint
+}
+
 cmd_asan() {
   cmd_deps
   configure_and_build asan
@@ -153,7 +160,7 @@ cmd_ci() {
   mkdir -p "$logs"
   local -a names=() results=() times=() notes=() failures=()
   local start=$SECONDS failed=0 stage t0 status note
-  for stage in test format-check asan tsan; do
+  for stage in test format-check lint asan tsan; do
     t0=$SECONDS
     log "CI stage: $stage (log: build/ci-logs/$stage.log)"
     if bash "$SCRIPT" "$stage" 2>&1 | tee "$logs/$stage.log"; then
@@ -185,7 +192,7 @@ cmd_ci() {
 }
 
 usage() {
-  sed -n '2,13p' "$SCRIPT" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$SCRIPT" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -197,6 +204,7 @@ case "${1:-}" in
   format-check) cmd_format_check ;;
   asan) cmd_asan ;;
   tsan) cmd_tsan ;;
+  lint) cmd_lint ;;
   ci) cmd_ci ;;
   *) usage ;;
 esac
