@@ -125,6 +125,14 @@ template <bool Chained, class Access>
   return (s0 + s1) + (s2 + s3);
 }
 
+/// \brief The whole row's sum (A x)_i, in row_sum's order.
+template <class Access>
+[[gnu::always_inline]] inline double row_sum(const csr_view& A, Access x, int i) noexcept {
+  double unused = 0.0;
+  bool none = false;
+  return row_sum<false>(A, x, i, -1, unused, none);
+}
+
 /// \brief The kernel: relax row \p i of A x = b with factor \p omega.
 ///
 /// x_i <- x_i + omega * inv_diag_i * (b_i - sum_j a_ij x_j). The row's sum includes the diagonal,
@@ -133,9 +141,7 @@ template <bool Chained, class Access>
 template <class Access>
 [[gnu::always_inline]] inline double relax_row(const csr_view& A, const double* b, Access x, int i,
                                                double omega) noexcept {
-  double unused = 0.0;
-  bool none = false;
-  const double r = b[i] - row_sum<false>(A, x, i, -1, unused, none);
+  const double r = b[i] - row_sum(A, x, i);
   x.store(i, x.load(i) + omega * A.inv_diag[static_cast<std::size_t>(i)] * r);
   return r;
 }
@@ -227,9 +233,7 @@ inline double jacobi_sweep(const csr_view& A, const double* b, const double* x_o
                            int begin, int end, double omega) noexcept {
   double acc = 0.0;
   for (int i = begin; i < end; ++i) {
-    double unused = 0.0;
-    bool none = false;
-    const double r = b[i] - row_sum<false>(A, const_access{x_old}, i, -1, unused, none);
+    const double r = b[i] - row_sum(A, const_access{x_old}, i);
     x_new[i] = x_old[i] + omega * A.inv_diag[static_cast<std::size_t>(i)] * r;
     acc += r * r;
   }
@@ -241,9 +245,7 @@ inline double residual_sq(const csr_view& A, const double* b, const double* x, i
                           int end) noexcept {
   double acc = 0.0;
   for (int i = begin; i < end; ++i) {
-    double unused = 0.0;
-    bool none = false;
-    const double r = b[i] - row_sum<false>(A, const_access{x}, i, -1, unused, none);
+    const double r = b[i] - row_sum(A, const_access{x}, i);
     acc += r * r;
   }
   return acc;
