@@ -261,9 +261,12 @@ def main():
                  "--methods async,sor,block-jacobi --threads 1,..,T --repeat 5 --omega auto "
                  "--max-sweeps 200000 --time-limit CAP --json F`; the load average of the run is "
                  "in the machine block above.\n")
+        L.append("Row order: `--ordering auto`, the default: reverse Cuthill-McKee for async and "
+                 "block-Jacobi on 2 threads where it at least halves the bandwidth, the file's order "
+                 "otherwise and for SOR (column `async 2 thr. order`; docs/algorithms.md).\n")
         L.append("| matrix | n | SOR 1 thr. [s] | async 1 thr. [s] | async 2 thr. [s] | "
-                 "block-Jacobi 2 thr. [s] | async/SOR | target met |")
-        L.append("|---|---:|---:|---:|---:|---:|---:|---|")
+                 "async 2 thr. order | block-Jacobi 2 thr. [s] | async/SOR | target met |")
+        L.append("|---|---:|---:|---:|---:|---|---:|---:|---|")
         for cf in cfiles:
             with open(cf) as f:
                 cd = json.load(f)
@@ -282,8 +285,11 @@ def main():
             b2, b2_s = t(("block-jacobi", 2))
             ratio = a2 / sor if (a2 and sor) else None
             ok = "yes" if (ratio is not None and ratio <= 0.8 and (b2 is None or a2 <= b2)) else "no"
+            orders = sorted({r.get("ordering", "natural") for r in cd.get("runs", [])
+                             if r["method"] == "async" and r["threads"] == 2})
+            order = "/".join(orders) if orders else "-"
             L.append(f"| {os.path.basename(cd['matrix'])} | {cd['n']} | {sor_s} | {a1_s} | {a2_s} | "
-                     f"{b2_s} | {fmt(ratio, '.2f')} | {ok} |")
+                     f"{order} | {b2_s} | {fmt(ratio, '.2f')} | {ok} |")
         L.append("")
 
     L.append("## What was changed, and why targets are not met\n")
@@ -318,14 +324,25 @@ def main():
   block-Jacobi therefore run with the estimated omega too. The compare JSON files keep every run's
   sweeps. On this shared VM the 2-thread figures of the small matrices (solves of 1-40 ms) move a
   lot from one run to the next: when one worker is descheduled the other sweeps against stale
-  values, and the sweep count grows (fv1: 37-57 sweeps for SOR's 34; bodyy4: 137-381 for 127).
-  Where async at 2 threads loses in every run: gr_30_30 and mesh2e1 (a few hundred rows, the
-  whole solve under a millisecond: thread start, the handshakes with the coordinator's thread and
-  the verification are a large share), and the very ill-conditioned bodyy5, 1138_bus and nos6
-  (omega 1.91-1.99), where the two halves coupled asynchronously need 1.6-7x the sweeps of
-  sequential SOR or do not converge in every run; no asynchronous convergence theory covers omega
-  that close to 2 (docs/async_convergence.md). Row reordering to shrink the coupling between the
-  workers' halves (reverse Cuthill-McKee) was not tried.
+  values, and the sweep count grows (fv1: 37-57 sweeps for SOR's 34).
+- **Row order (reverse Cuthill-McKee).** Each worker owns a contiguous half of the rows; the
+  entries coupling the halves are where a worker reads values a sweep old. Finite element meshes
+  and networks numbered as their files give them couple the halves everywhere (bodyy5: 1663
+  entries between the halves, bandwidth 17831). `--ordering auto` (the default) renumbers the rows
+  by reverse Cuthill-McKee (Boost.Graph) for async and block-Jacobi on 2+ threads when that at least
+  halves the bandwidth (bodyy5: 476 entries, bandwidth 300). Measured in one run,
+  `asor compare M --methods async,sor,block-jacobi --threads 2 --repeat 5 --omega auto
+  --ordering auto|natural`: bodyy5 async 577 -> 345 sweeps, async/SOR 1.23 -> 0.73; 1138_bus
+  0 of 5 converged within 200 000 sweeps -> 4 of 5 at 39 082 sweeps (async/SOR 1.04); mesh2e1
+  90 -> 76 sweeps. Sequential SOR keeps the file's order: in RCM order neighbours are numbered
+  consecutively, which lengthens its row-to-row dependency chain (bodyy4: 1.5x slower per sweep).
+  The reordered solve owns one permuted copy of the matrix (docs/algorithms.md).
+- **Where async at 2 threads still loses**: gr_30_30 and mesh2e1 (a few hundred rows, the whole
+  solve under a millisecond: the handshakes with the coordinator's thread, the confirmation pass
+  and the verification are a large share), and the very ill-conditioned nos6 and 1138_bus (omega
+  1.99), where the two halves coupled asynchronously need 1.2-2x the sweeps of sequential SOR (nos6
+  needs 53 000) or diverge in some runs; no asynchronous convergence theory covers omega that close
+  to 2 (docs/async_convergence.md).
 - **Synchronous parallel schedules at 2 threads** (multicolor, block-Jacobi, Eigen CG): each sweep
   or color ends in an OpenMP barrier; on a shared 2-core VM a barrier waits for a descheduled
   thread. Not changed.

@@ -101,7 +101,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin/asor" generate poisson2d --n 256 -o "$work/poisson2d_256.mtx" > /dev/null
 compare_specs=("$work/poisson2d_256.mtx")
-for f in 1138_bus bcsstk16 bodyy4 bodyy5 fv1 fv2 gr_30_30 nos6; do
+for f in 1138_bus bcsstk16 bodyy4 bodyy5 fv1 fv2 gr_30_30 mesh2e1 nos6; do
   [[ -f "$matrices/$f.mtx" ]] && compare_specs+=("$matrices/$f.mtx")
 done
 thread_list=$(seq -s, 1 "$threads")

@@ -197,6 +197,7 @@ struct run_result {
   double true_residual = 0;
   std::string reason;
   double omega = 1;
+  std::string ordering = "natural";
   double cancel_latency = std::nan("");
   double max_cancel_latency = std::nan("");
 };
@@ -262,7 +263,8 @@ int main(int argc, char** argv) try {
         const asor::solve_report rep = eng.solve(b, x);
         runs.push_back({rep.solve_seconds, rep.setup_seconds, rep.sweeps.mean,
                         rep.relative_residual, std::string(asor::to_string(rep.reason)), rep.omega,
-                        rep.cancel_latency_seconds, rep.max_cancel_latency_seconds});
+                        std::string(asor::to_string(rep.ordering)), rep.cancel_latency_seconds,
+                        rep.max_cancel_latency_seconds});
         if (r == 0 && !a.history.empty() && t == max_t) {
           std::ofstream h(a.history, std::ios::app);
           h << "{\"matrix\": " << str(name) << ", \"method\": " << str(a.method)
@@ -368,6 +370,7 @@ int main(int argc, char** argv) try {
     line += ", \"reason\": " + str(runs.back().reason) +
             ", \"converged\": " + (all_converged ? "true" : "false");
     line += ", \"omega\": " + num(runs.front().omega);
+    line += ", \"ordering\": " + str(runs.front().ordering);
     const bool sweeping = m.has_value();
     line += ", \"bytes_per_sweep\": " + num(bytes_per_sweep);
     line += ", \"sweep_GBps\": " +

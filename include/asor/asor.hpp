@@ -29,6 +29,7 @@
 #include "asor/logging.hpp"
 #include "asor/matrix.hpp"
 #include "asor/options.hpp"
+#include "asor/ordering.hpp"
 #include "asor/partition.hpp"
 #include "asor/progress.hpp"
 #include "asor/reference.hpp"

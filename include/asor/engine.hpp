@@ -14,8 +14,10 @@ namespace asor {
 
 /// \brief Runs one method on one matrix, any number of times.
 ///
-/// The engine keeps what the method prepares once per matrix (partition, coloring, l1 diagonal,
-/// the omega estimate) and runs solves on it. The asynchronous coordinator (Boost.Asio) and the
+/// The engine keeps what the method prepares once per matrix (row order, partition, coloring, l1
+/// diagonal, the omega estimate) and runs solves on it. When the options' ordering renumbers the
+/// rows (ordering.hpp) the engine owns one permuted copy of the matrix; b and x stay in the
+/// caller's order. The asynchronous coordinator (Boost.Asio) and the
 /// worker threads (OpenMP) live in the implementation.
 ///
 /// Thread safety: `solve` must not be called concurrently on one engine. `cancel` may be called

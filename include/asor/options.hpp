@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 
+#include "asor/ordering.hpp"
 #include "asor/progress.hpp"
 #include "asor/stop.hpp"
 #include "asor/sweep.hpp"
@@ -54,6 +55,8 @@ struct solver_options {
   int local_sweeps = 1;   ///< sweeps over a block between publications (async, block-Jacobi)
   int publish_every = 1;  ///< publish a provisional result every k block sweeps (async)
   bool l1 = false;        ///< l1 diagonal (async and block-Jacobi)
+  /// row order of the solve (see ordering); x and b stay in the caller's order
+  asor::ordering ordering = asor::ordering::automatic;
   fallback_policy fallback = fallback_policy::none;
   stop_criteria stop;  ///< tolerance, budgets, divergence
   /// minimum interval between progress callbacks; 0 = every coordinator tick (async) / sweep

@@ -46,6 +46,7 @@ struct solve_report {
   int threads = 1;
   int blocks = 1;
   bool l1 = false;
+  asor::ordering ordering = asor::ordering::natural;  ///< applied: natural or rcm
   double tolerance = 0;
 
   sweep_stats sweeps;                      ///< over blocks (all equal for synchronous methods)

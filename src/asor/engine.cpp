@@ -17,6 +17,7 @@ namespace asor {
 
 engine::engine(const csr_view& A, solver_options options) : impl_(std::make_unique<impl>()) {
   check_options(options, A.rows);
+  impl_->user = A;
   impl_->A = A;
   impl_->options = std::move(options);
 }
@@ -44,18 +45,60 @@ solve_report engine::solve(std::span<const double> b, std::span<double> x) {
   }
   impl_->cancel_requested.store(false, std::memory_order_relaxed);
   if (!impl_->prepared) impl_->prepare();
-  return impl_->options.method == method::async ? detail::solve_async(*impl_, b, x)
-                                                : detail::solve_sync(*impl_, b, x);
+  const auto run = [this](std::span<const double> rhs, std::span<double> sol) {
+    return impl_->options.method == method::async ? detail::solve_async(*impl_, rhs, sol)
+                                                  : detail::solve_sync(*impl_, rhs, sol);
+  };
+  const std::vector<int>& order = impl_->prep.order;
+  if (order.empty()) return run(b, x);
+  // Reordered: the solve works on P b and P x, and x comes back in the caller's order.
+  std::vector<double> pb(order.size());
+  std::vector<double> px(order.size());
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    const auto old = static_cast<std::size_t>(order[r]);
+    pb[r] = b[old];
+    px[r] = x[old];
+  }
+  solve_report report = run(pb, px);
+  for (std::size_t r = 0; r < order.size(); ++r) x[static_cast<std::size_t>(order[r])] = px[r];
+  return report;
 }
+
+namespace {
+
+/// The ordering to apply: automatic reorders the parallel block methods when reverse
+/// Cuthill-McKee at least halves the bandwidth (the coupling between the threads' row ranges
+/// follows it); \p order receives the permutation when the answer is rcm.
+ordering choose_ordering(const csr_view& A, const solver_options& o, int threads,
+                         std::vector<int>& order) {
+  if (o.ordering == ordering::natural || A.rows < 3) return ordering::natural;
+  const bool blocked = o.method == method::async || o.method == method::block_jacobi;
+  if (o.ordering == ordering::automatic && !(blocked && threads > 1)) return ordering::natural;
+  order = reverse_cuthill_mckee(A);
+  if (o.ordering == ordering::rcm) return ordering::rcm;
+  const int natural = bandwidth(A);
+  const int reordered = bandwidth(A, order);
+  logger()->info("ordering auto: bandwidth {} as given, {} after reverse Cuthill-McKee", natural,
+                 reordered);
+  if (2 * static_cast<std::int64_t>(reordered) <= natural) return ordering::rcm;
+  order.clear();
+  return ordering::natural;
+}
+
+}  // namespace
 
 void engine::impl::prepare() {
   const auto t0 = detail::clock::now();
-  const int n = A.rows;
+  const int n = user.rows;
   prepared_method p;
   const method m = options.method;
   const bool sequential = m == method::sor || m == method::ssor;
   p.threads = sequential ? 1 : (options.threads > 0 ? options.threads : default_threads());
   p.threads = std::max(1, std::min(p.threads, n));
+  p.applied = choose_ordering(user, options, p.threads, p.order);
+  if (p.applied == ordering::rcm) p.permuted = permute(user, p.order);
+  // The view of the permuted copy stays valid when p moves into prep (vectors keep their storage).
+  const csr_view work = p.applied == ordering::rcm ? p.permuted.view() : user;
   if (m == method::async) {
     p.blocks = options.blocks > 0 ? options.blocks : std::min(n, 4 * p.threads);
   } else if (m == method::block_jacobi) {
@@ -64,15 +107,17 @@ void engine::impl::prepare() {
     p.blocks = 1;
   }
   p.blocks = std::max(p.blocks, std::min(p.threads, n));
-  p.part = partition::balanced_by_nnz(A, p.blocks);
+  p.part = partition::balanced_by_nnz(work, p.blocks);
   if (options.l1 && (m == method::async || m == method::block_jacobi)) {
-    p.l1_inv_diag = l1_inverse_diagonal(A, p.part);
+    p.l1_inv_diag = l1_inverse_diagonal(work, p.part);
   }
-  if (m == method::multicolor) detail::greedy_coloring(A, p.color_rows, p.color_offsets);
+  if (m == method::multicolor) detail::greedy_coloring(work, p.color_rows, p.color_offsets);
   if (options.omega) {
     p.omega = *options.omega;
   } else {
-    const omega_estimate est = estimate_omega(A);
+    // On the caller's matrix: the spectrum does not depend on the order, and so every method
+    // gets the same estimate (the Lanczos start vector is drawn in row order).
+    const omega_estimate est = estimate_omega(user);
     p.omega_auto = true;
     p.jacobi_rho = est.jacobi_rho;
     const bool symmetric = m == method::ssor || options.direction == sweep_direction::symmetric;
@@ -84,6 +129,7 @@ void engine::impl::prepare() {
   }
   p.setup_seconds = detail::seconds_between(t0, detail::clock::now());
   prep = std::move(p);
+  A = work;
   prepared = true;
 }
 
@@ -99,6 +145,7 @@ solve_report begin_report(const engine::impl& e, std::span<const double> b, std:
   r.threads = e.prep.threads;
   r.blocks = e.prep.blocks;
   r.l1 = e.options.l1 && !e.prep.l1_inv_diag.empty();
+  r.ordering = e.prep.applied;
   r.tolerance = e.options.stop.tolerance;
   r.setup_seconds = e.prep.setup_seconds;
   double sum = 0.0;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "asor/engine.hpp"
+#include "asor/ordering.hpp"
 #include "asor/partition.hpp"
 
 namespace asor {
@@ -17,6 +18,10 @@ struct prepared_method {
   double omega = 1.0;
   bool omega_auto = false;
   double jacobi_rho = std::numeric_limits<double>::quiet_NaN();
+  /// rcm: the permuted copy the solves run on (order[new] = old); empty when natural
+  ordering applied = ordering::natural;
+  std::vector<int> order;
+  permuted_matrix permuted;
   partition part;
   std::vector<double> l1_inv_diag;  // when options.l1
   std::vector<int> color_rows;      // multicolor: rows grouped by color
@@ -25,7 +30,8 @@ struct prepared_method {
 };
 
 struct engine::impl {
-  csr_view A;
+  csr_view user;  ///< the caller's matrix
+  csr_view A;     ///< what the solves work on: user, or prep.permuted when reordered
   solver_options options;
   progress_callback callback;
   prepared_method prep;

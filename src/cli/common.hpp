@@ -83,6 +83,7 @@ struct solver_flags {
   std::string direction = "forward";
   std::string omega = "1";
   std::string fallback = "none";
+  std::string ordering = "auto";
   int threads = 0;  ///< 0 = asor::default_threads()
   int blocks = 0;
   int local_sweeps = 1;

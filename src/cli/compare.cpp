@@ -140,6 +140,7 @@ json::object run_json(const configuration& c, std::size_t i) {
       {"status", std::string(to_string(r.reason))},
       {"converged", r.converged()},
       {"blocks", r.blocks},
+      {"ordering", std::string(to_string(r.ordering))},
       {"omega", number_or_null(r.omega)},
       {"sweeps",
        json::object{{"min", r.sweeps.min}, {"mean", r.sweeps.mean}, {"max", r.sweeps.max}}},
@@ -317,6 +318,17 @@ void print_table(const compare_args& a, const loaded_system& sys,
                 ratio(s.vs_sor).c_str(), ratio(s.vs_direct).c_str(), stop_note(c).c_str());
   }
   std::printf("\n");
+  std::string reordered;
+  for (const auto& s : rows) {
+    const configuration& c = *s.c;
+    if (c.runs.empty() || c.runs.front().ordering != ordering::rcm) continue;
+    reordered += (reordered.empty() ? "" : ", ") + label(c.m) + " at " + std::to_string(c.threads) +
+                 (c.threads == 1 ? " thread" : " threads");
+  }
+  if (!reordered.empty()) {
+    std::printf("rows in reverse Cuthill-McKee order (--ordering %s): %s.\n",
+                std::string(to_string(options.ordering)).c_str(), reordered.c_str());
+  }
   if (any_sequential) {
     std::string list;
     for (const int t : threads) {

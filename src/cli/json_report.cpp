@@ -163,6 +163,7 @@ json::object solve_json(const solve_outcome& o) {
   j["blocks"] = r.blocks;
   j["local_sweeps"] = o.local_sweeps;
   j["l1"] = r.l1;
+  j["ordering"] = std::string(to_string(r.ordering));
   j["omega"] = number_or_null(r.omega);
   j["omega_auto"] = r.omega_auto;
   j["estimated_jacobi_rho"] = number_or_null(r.estimated_jacobi_rho);

@@ -70,6 +70,7 @@ std::string method_text(const solve_report& r, int local_sweeps) {
       text += " (" + dir + " SOR, omega " + w + ", " + threads + ", " + plural(r.blocks, "block");
       if (local_sweeps > 1) text += ", " + plural(local_sweeps, "local sweep");
       if (r.l1) text += ", l1 diagonal";
+      if (r.ordering == ordering::rcm) text += ", rows in RCM order";
       text += ")";
       break;
     case method::multicolor:

@@ -124,6 +124,9 @@ TEST(CliErrors, ParseErrorsAreOneLineWithAHint) {
   r = run_cli({"solve", data_file("LF10.mtx"), "--method", "gauss"});
   expect_one_line_error(r, "--method", "unknown method");
 
+  r = run_cli({"solve", data_file("LF10.mtx"), "--ordering", "amd"});
+  expect_one_line_error(r, "--ordering: amd not in {natural,rcm,auto}", "unknown ordering");
+
   r = run_cli({"solve", data_file("LF10.mtx"), "--progress", "--no-progress"});
   expect_one_line_error(r, "--progress", "exclusive flags");
 
