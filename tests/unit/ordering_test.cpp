@@ -119,6 +119,27 @@ TEST(Ordering, RcmCoversEveryComponent) {
   EXPECT_EQ(bandwidth(view_of(A, inv), order), 1);
 }
 
+TEST(Ordering, RcmOfManySmallComponentsKeepsEachTogether) {
+  // 3000 coupled pairs (2i, 2i+1) scrambled: every pair must come out on adjacent rows.
+  const int n = 6000;
+  std::vector<Eigen::Triplet<double>> entries;
+  entries.reserve(static_cast<std::size_t>(2 * n));
+  for (int i = 0; i < n; ++i) entries.emplace_back(i, i, 4.0);
+  for (int i = 0; i < n; i += 2) {
+    entries.emplace_back(i, i + 1, -1.0);
+    entries.emplace_back(i + 1, i, -1.0);
+  }
+  sparse_matrix pairs(n, n);
+  pairs.setFromTriplets(entries.begin(), entries.end());
+  const sparse_matrix A = scrambled(pairs, 13);
+  const std::vector<double> inv = inverse_diagonal(A);
+  const csr_view v = view_of(A, inv);
+  const std::vector<int> order = reverse_cuthill_mckee(v);
+  ASSERT_TRUE(is_permutation_of_rows(order, n));
+  EXPECT_GT(bandwidth(v), n / 2);
+  EXPECT_EQ(bandwidth(v, order), 1);
+}
+
 TEST(Ordering, PermuteIsPAPTransposedWithSortedRows) {
   const sparse_matrix A = random_spd(60, 5, 3);
   const std::vector<double> inv = inverse_diagonal(A);
