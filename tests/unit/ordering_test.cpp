@@ -123,7 +123,7 @@ TEST(Ordering, RcmOfManySmallComponentsKeepsEachTogether) {
   // 3000 coupled pairs (2i, 2i+1) scrambled: every pair must come out on adjacent rows.
   const int n = 6000;
   std::vector<Eigen::Triplet<double>> entries;
-  entries.reserve(static_cast<std::size_t>(2 * n));
+  entries.reserve(2 * static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) entries.emplace_back(i, i, 4.0);
   for (int i = 0; i < n; i += 2) {
     entries.emplace_back(i, i + 1, -1.0);
