@@ -441,34 +441,43 @@ int run_compare(const compare_args& a, const global_flags& global) {
   const std::size_t total = configs.size() * static_cast<std::size_t>(a.repeat);
   std::size_t done = 0;
   bool stopped = false;
-  for (auto& c : configs) {
+  // One engine per configuration, prepared at its first solve and kept for its repeats.
+  std::vector<std::unique_ptr<engine>> engines;
+  std::vector<solver_options> options;
+  for (const auto& c : configs) {
     solver_options o = base;
     o.method = c.m;
     if (c.m == method::ssor) o.direction = sweep_direction::symmetric;
     o.threads = c.threads;
     o.progress_interval_seconds = 0.1;
-    std::unique_ptr<engine> eng;
     try {
-      eng = std::make_unique<engine>(view, o);
+      engines.push_back(std::make_unique<engine>(view, o));
     } catch (const std::invalid_argument& e) {
       throw usage_error("invalid solver options for " + label(c.m) + " at " +
                         std::to_string(c.threads) + " threads: " + e.what());
     }
-    for (int r = 0; r < a.repeat && !stopped; ++r) {
+    options.push_back(std::move(o));
+  }
+  // Repeats are interleaved: round r solves once with every configuration, so that a burst of
+  // load from elsewhere on a shared machine falls on all of them alike instead of on whichever
+  // configuration happened to be running.
+  for (int r = 0; r < a.repeat && !stopped; ++r) {
+    for (std::size_t k = 0; k < configs.size() && !stopped; ++k) {
+      configuration& c = configs[k];
+      engine* raw = engines[k].get();
       ++done;
       char prefix[128];
       std::snprintf(prefix, sizeof prefix, "[%zu/%zu] %s, %d thread%s, repeat %d/%d  ", done, total,
                     label(c.m).c_str(), c.threads, c.threads == 1 ? "" : "s", r + 1, a.repeat);
-      progress_line line(show, o.stop.tolerance, prefix);
+      progress_line line(show, options[k].stop.tolerance, prefix);
       line.show("starting");
-      engine* raw = eng.get();
-      eng->on_progress([&line, raw](const progress& p) {
+      raw->on_progress([&line, raw](const progress& p) {
         if (interrupted()) raw->cancel();
         line.update(p);
         return callback_action::proceed;
       });
       vector x = vector::Zero(n);
-      solve_report rep = eng->solve({sys.b.data(), static_cast<std::size_t>(sys.b.size())},
+      solve_report rep = raw->solve({sys.b.data(), static_cast<std::size_t>(sys.b.size())},
                                     {x.data(), static_cast<std::size_t>(x.size())});
       line.finish();
       log()->info("{} x{} #{}: {} in {:.4g} s, {} sweeps, true residual {:.3g}", label(c.m),
@@ -478,7 +487,6 @@ int run_compare(const compare_args& a, const global_flags& global) {
       c.runs.push_back(std::move(rep));
       if (interrupted()) stopped = true;
     }
-    if (stopped) break;
   }
   if (stopped) log()->warn("interrupted: the table shows the runs done so far");
   std::erase_if(configs, [](const configuration& c) { return c.runs.empty(); });
