@@ -255,10 +255,11 @@ def main():
     cfiles = sorted(glob.glob(os.path.join(cdir, "*.json"))) if os.path.isdir(cdir) else []
     if cfiles:
         L.append("## `asor compare`: async vs synchronous, time to 1e-8\n")
-        L.append("Each row: median of 5 solves from x = 0, b = A·1, omega estimated (`--omega auto`); "
+        L.append("Each row: median of 9 solves from x = 0, b = A·1, omega estimated (`--omega auto`), "
+                 "the repeats interleaved across the configurations; "
                  "`async/SOR` = async 2-thread time / sequential SOR time (target <= 0.8). "
                  "Command (run by `bench/run_scenarios.sh`, bench preset): `asor compare A "
-                 "--methods async,sor,block-jacobi --threads 1,..,T --repeat 5 --omega auto "
+                 "--methods async,sor,block-jacobi --threads 1,..,T --repeat 9 --omega auto "
                  "--max-sweeps 200000 --time-limit CAP --json F`; the load average of the run is "
                  "in the machine block above.\n")
         L.append("Row order: `--ordering auto`, the default: reverse Cuthill-McKee for async and "

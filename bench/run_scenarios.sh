@@ -108,7 +108,7 @@ thread_list=$(seq -s, 1 "$threads")
 for f in "${compare_specs[@]}"; do
   echo "== compare $(basename "$f")" >&2
   # Exit code 3 = some run did not converge: a result of the comparison, kept in the JSON.
-  "$bin/asor" compare "$f" --methods async,sor,block-jacobi --threads "$thread_list" --repeat 5 \
+  "$bin/asor" compare "$f" --methods async,sor,block-jacobi --threads "$thread_list" --repeat 9 \
     --omega auto --max-sweeps 200000 --time-limit "$cap" --quiet \
     --json "$out/compare/$(basename "$f" .mtx).json" > /dev/null || (($? == 3))
 done
