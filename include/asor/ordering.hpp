@@ -39,8 +39,10 @@ int bandwidth(const csr_view& A, std::span<const int> order);
 
 /// \brief The reverse Cuthill-McKee order of \p A's graph (boost::cuthill_mckee_ordering, which
 /// starts each connected component from a pseudo-peripheral vertex), reversed.
-/// \returns order, with order[new] = old.
-/// \pre \p A has a symmetric pattern (every validated SPD matrix has).
+/// \returns order, with order[new] = old, a permutation of 0..n-1 whatever the pattern.
+/// A symmetric pattern (every validated SPD matrix has one, except for explicitly stored zeros
+/// without their mirror) is what the method is meant for; rows the one-way entries of another
+/// pattern leave unreached are placed first, in their original order.
 std::vector<int> reverse_cuthill_mckee(const csr_view& A);
 
 /// \brief P A P^T in CSR form, owned: row r is row order[r] of A, columns renumbered and sorted.

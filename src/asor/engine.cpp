@@ -71,7 +71,7 @@ namespace {
 /// follows it); \p order receives the permutation when the answer is rcm.
 ordering choose_ordering(const csr_view& A, const solver_options& o, int threads,
                          std::vector<int>& order) {
-  if (o.ordering == ordering::natural || A.rows < 3) return ordering::natural;
+  if (o.ordering == ordering::natural) return ordering::natural;
   const bool blocked = o.method == method::async || o.method == method::block_jacobi;
   if (o.ordering == ordering::automatic && !(blocked && threads > 1)) return ordering::natural;
   order = reverse_cuthill_mckee(A);
@@ -80,7 +80,9 @@ ordering choose_ordering(const csr_view& A, const solver_options& o, int threads
   const int reordered = bandwidth(A, order);
   logger()->info("ordering auto: bandwidth {} as given, {} after reverse Cuthill-McKee", natural,
                  reordered);
-  if (2 * static_cast<std::int64_t>(reordered) <= natural) return ordering::rcm;
+  if (reordered < natural && 2 * static_cast<std::int64_t>(reordered) <= natural) {
+    return ordering::rcm;
+  }
   order.clear();
   return ordering::natural;
 }

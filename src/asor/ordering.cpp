@@ -185,7 +185,15 @@ std::vector<int> reverse_cuthill_mckee(const csr_view& A) {
   std::vector<int> order(static_cast<std::size_t>(A.rows));
   // Resets the colors, then numbers each component breadth-first from its start, neighbours by
   // increasing degree; written back to front, so reversed.
-  boost::cuthill_mckee_ordering(g, std::move(starts), order.rbegin(), colors, degree);
+  const auto written =
+      boost::cuthill_mckee_ordering(g, std::move(starts), order.rbegin(), colors, degree);
+  // With a symmetric pattern every row is reached from its component's start. A pattern that is
+  // not symmetric (an explicitly stored zero without its mirror) can leave rows unreached: they
+  // keep their relative order in the slots left at the front, so the result is a permutation.
+  auto front = static_cast<std::size_t>(order.rend() - written);
+  for (int v = A.rows - 1; v >= 0 && front > 0; --v) {
+    if (get(colors, v) == color::white()) order[--front] = v;
+  }
   return order;
 }
 

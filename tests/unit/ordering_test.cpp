@@ -140,6 +140,22 @@ TEST(Ordering, RcmOfManySmallComponentsKeepsEachTogether) {
   EXPECT_EQ(bandwidth(v, order), 1);
 }
 
+TEST(Ordering, RcmOfAOneWayPatternIsStillAPermutation) {
+  // An explicitly stored zero at (1, 2) without (2, 1): breadth-first search from row 2 never
+  // reaches row 1, and row 1 must still get a place.
+  for (const int n : {3, 7}) {
+    std::vector<Eigen::Triplet<double>> entries;
+    for (int i = 0; i < n; ++i) entries.emplace_back(i, i, 2.0);
+    entries.emplace_back(1, 2, 0.0);
+    sparse_matrix A(n, n);
+    A.setFromTriplets(entries.begin(), entries.end());
+    A.makeCompressed();
+    ASSERT_EQ(A.nonZeros(), n + 1);
+    const std::vector<double> inv = inverse_diagonal(A);
+    EXPECT_TRUE(is_permutation_of_rows(reverse_cuthill_mckee(view_of(A, inv)), n)) << n;
+  }
+}
+
 TEST(Ordering, PermuteIsPAPTransposedWithSortedRows) {
   const sparse_matrix A = random_spd(60, 5, 3);
   const std::vector<double> inv = inverse_diagonal(A);
