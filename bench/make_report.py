@@ -326,6 +326,17 @@ def main():
   sweeps. On this shared VM the 2-thread figures of the small matrices (solves of 1-40 ms) move a
   lot from one run to the next: when one worker is descheduled the other sweeps against stale
   values, and the sweep count grows (fv1: 37-57 sweeps for SOR's 34).
+- **How much the table above moves.** The `asor compare` ratios of one run are medians, but on
+  this shared VM whole runs differ: the afternoon of 2026-11-21 gave, over 9 runs of the same
+  tables (6 quick-report runs and 3 passes of the compare step alone, after the RCM change),
+  async 2 thr. / SOR = Poisson 256² 0.71-0.98 (<= 0.8 in 5 of 9), bcsstk16 0.59-0.82 (8 of 9),
+  bodyy4 0.63-1.29 (6 of 9), bodyy5 0.62-1.39 (4 of 9), fv1 0.72-1.58 (3 of 9), fv2 0.68-0.99
+  (2 of 9), gr_30_30 0.61-1.70 (1 of 9), 1138_bus 0.95-2.16 (0 of 9), mesh2e1 2.0-5.1 (never)
+  and nos6 1.5-2.8 (never; in 3 of the 9 runs some async repeats did not converge). The
+  morning's four runs (before the RCM change, on a quieter machine) gave Poisson 256² 0.69-0.76,
+  bcsstk16 0.56-0.67, fv1 0.74-1.33, fv2 0.74-1.23. The 2-thread solves of a few milliseconds
+  move most: a descheduled worker leaves the other sweeping against stale values (fv1: 38-53 sweeps
+  for SOR's 34), and waking an idle virtual CPU costs up to milliseconds.
 - **Row order (reverse Cuthill-McKee).** Each worker owns a contiguous half of the rows; the
   entries coupling the halves are where a worker reads values a sweep old. Finite element meshes
   and networks numbered as their files give them couple the halves everywhere (bodyy5: 1663
