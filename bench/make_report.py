@@ -365,11 +365,12 @@ def main():
   estimate used to keep its whole Lanczos basis (81 vectors of n: 6.2 MB for fv1, a 1.1 MB matrix);
   it now does so only when the basis is small against the matrix (src/asor/spectral.cpp). Since
   the row order became automatic, async and block-Jacobi on 2+ threads also run the reverse
-  Cuthill-McKee search once per engine to decide (about 16 bytes per row, freed before the solve:
+  Cuthill-McKee search once per engine to decide (about 13 bytes per row, freed before the solve:
   +12.6 MB on 2D Poisson 1024², whose matrix is 65 MB; `--ordering natural` skips it), and a
   reordered solve keeps one permuted copy of the matrix (the one copy the target allows) plus
-  permuted b and x. On 2D Poisson 256² the solves' peak above the model is then the omega estimate's
-  four vectors (2 MB), the RCM search (1 MB) and the fallback's copy of x (0.5 MB). What is left on
+  permuted b and x. On 2D Poisson 256² the solves' peak above the model (+2.7 MB measured) comes
+  from the omega estimate's four vectors (2 MB), the RCM search (0.9 MB, freed before the estimate
+  runs) and the fallback's copy of x (0.5 MB). What is left on
   small matrices is fixed: thread stacks, the workers' result rings (256 kB each) and the
   allocator's per-thread arenas, a few hundred kB whatever the matrix. `bench_memory` measures the
   large 2D Poisson case on its own.
