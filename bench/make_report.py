@@ -352,9 +352,9 @@ def main():
 - **Where async at 2 threads still loses**: gr_30_30 and mesh2e1 (a few hundred rows, the whole
   solve under a millisecond: the handshakes with the coordinator's thread, the confirmation pass
   and the verification are a large share), and the very ill-conditioned nos6 and 1138_bus (omega
-  1.99), where the two halves coupled asynchronously need 1.2-2x the sweeps of sequential SOR (nos6
-  needs 53 000) or diverge in some runs; no asynchronous convergence theory covers omega that close
-  to 2 (docs/async_convergence.md).
+  1.99 and 1.96), where the two halves coupled asynchronously need 1.2-2.4x the sweeps of
+  sequential SOR (nos6: 93 000-125 000 against 53 000) or diverge in some runs; no asynchronous
+  convergence theory covers omega that close to 2 (docs/async_convergence.md).
 - **Synchronous parallel schedules at 2 threads** (multicolor, block-Jacobi, Eigen CG): each sweep
   or color ends in an OpenMP barrier; on a shared 2-core VM a barrier waits for a descheduled
   thread. Not changed.
