@@ -145,6 +145,7 @@ TEST(Ordering, RcmOfAOneWayPatternIsStillAPermutation) {
   // reaches row 1, and row 1 must still get a place.
   for (const int n : {3, 7}) {
     std::vector<Eigen::Triplet<double>> entries;
+    entries.reserve(static_cast<std::size_t>(n) + 1);
     for (int i = 0; i < n; ++i) entries.emplace_back(i, i, 2.0);
     entries.emplace_back(1, 2, 0.0);
     sparse_matrix A(n, n);
