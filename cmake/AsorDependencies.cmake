@@ -13,9 +13,14 @@ endmacro()
 asor_require_package(Eigen3 libeigen3-dev 3.4 NO_MODULE)
 asor_require_package(spdlog libspdlog-dev CONFIG)
 asor_require_package(OpenMP "g++ (libgomp) or libomp-14-dev for clang")
-asor_require_package(Boost libboost1.81-dev 1.81 CONFIG)
+# Debian's default Boost (1.74): Asio, lockfree and Graph are header-only there. Debian's
+# python3-scipy depends on it (through pythran), so a newer libboost1.81-dev could not be installed
+# beside the scientific Python stack.
+asor_require_package(Boost libboost-dev 1.74 CONFIG)
+if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH OR ASOR_BUILD_TESTS)
+  asor_require_package(nlohmann_json nlohmann-json3-dev 3.11 CONFIG)
+endif()
 if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH)
-  asor_require_package(boost_json libboost-json1.81-dev 1.81 CONFIG)
   asor_require_package(CLI11 libcli11-dev CONFIG)
 endif()
 

@@ -23,7 +23,7 @@ JOBS=${ASOR_JOBS:-$(nproc)}
 # checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check.
 PACKAGES=(
   build-essential cmake ninja-build git
-  libeigen3-dev libboost1.81-dev libboost-json1.81-dev libboost-graph1.81-dev
+  libeigen3-dev libboost-dev libboost-graph-dev nlohmann-json3-dev zlib1g-dev
   libspdlog-dev libcli11-dev libsuitesparse-dev libgtest-dev libbenchmark-dev
   python3-matplotlib
   clang-format-14 clang-tidy-14
@@ -68,7 +68,15 @@ cmd_deps() {
     log "deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     run apt-get update -qq
-    run apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # Never remove a package the machine already has (a user's python3-scipy, say): first ask apt
+    # what it would do; when that needs a removal, stop and name it instead of letting apt decide.
+    local plan
+    if ! plan=$(apt-get install -s --no-remove --no-install-recommends "${missing[@]}" 2>&1); then
+      die "apt cannot install ${missing[*]} without removing packages this machine has:
+$(sed -n '/will be REMOVED/,/^[^ ]/{/^ /p}; /^E:/p' <<<"$plan")
+  setup.sh never removes a package. Resolve the conflict by hand, then run it again."
+    fi
+    run apt-get install -y -qq --no-remove --no-install-recommends "${missing[@]}"
   fi
   local version
   version=$(cmake --version | sed -n 's/^cmake version \([0-9]*\.[0-9]*\).*/\1/p')

@@ -7,8 +7,6 @@
 
 #include <spdlog/spdlog.h>
 #include <algorithm>
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -31,8 +29,6 @@
 namespace asor::cli {
 
 namespace {
-
-namespace json = boost::json;
 
 /// \brief Points kept per residual curve in the report (the plot needs no more).
 constexpr std::size_t curve_points = 400;
@@ -105,35 +101,35 @@ struct direct_result {
 
 std::string label(method m) { return std::string(to_string(m)); }
 
-json::object curve_json(const solve_report& r) {
-  json::array t;
-  json::array res;
-  json::array vt;
-  json::array vres;
+json curve_json(const solve_report& r) {
+  json t = json::array();
+  json res = json::array();
+  json vt = json::array();
+  json vres = json::array();
   const std::size_t n = r.history.size();
   const std::size_t stride = n > curve_points ? (n + curve_points - 1) / curve_points : 1;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& h = r.history[i];
     if (std::isfinite(h.verified_residual)) {
-      vt.push_back(json::value(h.seconds));
-      vres.push_back(json::value(h.verified_residual));
+      vt.push_back(json(h.seconds));
+      vres.push_back(json(h.verified_residual));
     }
     if ((i % stride == 0 || i + 1 == n) && std::isfinite(h.provisional_residual) &&
         h.provisional_residual > 0) {
-      t.push_back(json::value(h.seconds));
-      res.push_back(json::value(h.provisional_residual));
+      t.push_back(json(h.seconds));
+      res.push_back(json(h.provisional_residual));
     }
   }
-  return json::object{{"seconds", std::move(t)},
-                      {"provisional_residual", std::move(res)},
-                      {"verified_seconds", std::move(vt)},
-                      {"verified_residual", std::move(vres)}};
+  return json{{"seconds", std::move(t)},
+              {"provisional_residual", std::move(res)},
+              {"verified_seconds", std::move(vt)},
+              {"verified_residual", std::move(vres)}};
 }
 
-json::object run_json(const configuration& c, std::size_t i) {
+json run_json(const configuration& c, std::size_t i) {
   const solve_report& r = c.runs[i];
   const bool async = r.method == method::async;
-  return json::object{
+  return json{
       {"method", label(c.m)},
       {"threads", r.threads},
       {"repeat", static_cast<std::int64_t>(i)},
@@ -142,8 +138,7 @@ json::object run_json(const configuration& c, std::size_t i) {
       {"blocks", r.blocks},
       {"ordering", std::string(to_string(r.ordering))},
       {"omega", number_or_null(r.omega)},
-      {"sweeps",
-       json::object{{"min", r.sweeps.min}, {"mean", r.sweeps.mean}, {"max", r.sweeps.max}}},
+      {"sweeps", json{{"min", r.sweeps.min}, {"mean", r.sweeps.mean}, {"max", r.sweeps.max}}},
       {"relative_residual", number_or_null(r.relative_residual)},
       {"provisional_residual", number_or_null(r.provisional_residual)},
       {"verifications", r.verifications},
@@ -188,58 +183,56 @@ std::vector<summary_row> summarize(const std::vector<configuration>& configs,
   return rows;
 }
 
-json::object compare_json(const compare_args& a, const loaded_system& sys,
-                          const std::vector<configuration>& configs,
-                          const std::vector<summary_row>& rows,
-                          const std::optional<direct_result>& direct, const solver_options& options,
-                          const std::vector<int>& threads) {
-  json::object j;
+json compare_json(const compare_args& a, const loaded_system& sys,
+                  const std::vector<configuration>& configs, const std::vector<summary_row>& rows,
+                  const std::optional<direct_result>& direct, const solver_options& options,
+                  const std::vector<int>& threads) {
+  json j = json::object();
   j["schema"] = "asor.compare/1";
   j["matrix"] = a.matrix;
-  j["rhs"] = a.rhs.empty() ? json::value("A*ones") : json::value(a.rhs);
+  j["rhs"] = a.rhs.empty() ? json("A*ones") : json(a.rhs);
   j["n"] = static_cast<std::int64_t>(sys.A.rows());
   j["nnz"] = static_cast<std::int64_t>(sys.A.nonZeros());
   j["tolerance"] = options.stop.tolerance;
-  j["omega"] = options.omega ? json::value(*options.omega) : json::value("auto");
+  j["omega"] = options.omega ? json(*options.omega) : json("auto");
   j["max_sweeps"] = options.stop.max_sweeps;
   j["time_limit_seconds"] = number_or_null(options.stop.time_limit_seconds);
   j["repeat"] = a.repeat;
-  json::array m;
-  for (const auto& s : a.methods) m.push_back(json::value(s));
+  json m = json::array();
+  for (const auto& s : a.methods) m.push_back(json(s));
   j["methods"] = std::move(m);
-  json::array t;
-  for (const int k : threads) t.push_back(json::value(k));
+  json t = json::array();
+  for (const int k : threads) t.push_back(json(k));
   j["thread_counts"] = std::move(t);
   if (direct) {
-    j["direct"] = json::object{{"solver", std::string(to_string(direct->solver))},
-                               {"median_seconds", direct->median_seconds},
-                               {"relative_residual", number_or_null(direct->relative_residual)},
-                               {"runs", direct->runs}};
+    j["direct"] = json{{"solver", std::string(to_string(direct->solver))},
+                       {"median_seconds", direct->median_seconds},
+                       {"relative_residual", number_or_null(direct->relative_residual)},
+                       {"runs", direct->runs}};
   } else {
     j["direct"] = nullptr;
   }
-  json::array runs;
+  json runs = json::array();
   for (const auto& c : configs) {
     for (std::size_t i = 0; i < c.runs.size(); ++i) runs.push_back(run_json(c, i));
   }
   j["runs"] = std::move(runs);
-  json::array summary;
+  json summary = json::array();
   for (const auto& s : rows) {
     const configuration& c = *s.c;
-    summary.push_back(json::object{
-        {"method", label(c.m)},
-        {"threads", c.threads},
-        {"sequential", c.sequential},
-        {"baseline_only", c.baseline_only},
-        {"runs", static_cast<std::int64_t>(c.runs.size())},
-        {"converged_runs", c.converged()},
-        {"median_solve_seconds", number_or_null(s.median_seconds)},
-        {"median_sweeps", number_or_null(s.median_sweeps)},
-        {"median_relative_residual", number_or_null(s.median_residual)},
-        {"speedup_vs_sor", s.vs_sor ? json::value(*s.vs_sor) : json::value(nullptr)},
-        {"speedup_vs_direct", s.vs_direct ? json::value(*s.vs_direct) : json::value(nullptr)},
-        {"curve",
-         c.runs.empty() ? json::value(nullptr) : json::value(curve_json(c.runs[c.median_run()]))}});
+    summary.push_back(
+        json{{"method", label(c.m)},
+             {"threads", c.threads},
+             {"sequential", c.sequential},
+             {"baseline_only", c.baseline_only},
+             {"runs", static_cast<std::int64_t>(c.runs.size())},
+             {"converged_runs", c.converged()},
+             {"median_solve_seconds", number_or_null(s.median_seconds)},
+             {"median_sweeps", number_or_null(s.median_sweeps)},
+             {"median_relative_residual", number_or_null(s.median_residual)},
+             {"speedup_vs_sor", s.vs_sor ? json(*s.vs_sor) : json(nullptr)},
+             {"speedup_vs_direct", s.vs_direct ? json(*s.vs_direct) : json(nullptr)},
+             {"curve", c.runs.empty() ? json(nullptr) : json(curve_json(c.runs[c.median_run()]))}});
   }
   j["summary"] = std::move(summary);
   return j;
@@ -492,7 +485,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
   std::erase_if(configs, [](const configuration& c) { return c.runs.empty(); });
 
   const std::vector<summary_row> rows = summarize(configs, direct);
-  const json::object report = compare_json(a, sys, configs, rows, direct, base, threads);
+  const json report = compare_json(a, sys, configs, rows, direct, base, threads);
   if (!a.json.empty()) write_json(report, a.json);
   if (!a.quiet && a.json != "-") print_table(a, sys, rows, direct, base, threads);
   if (!a.plot.empty()) {

@@ -3,7 +3,6 @@
 
 #include <Eigen/SparseCholesky>
 #include <algorithm>
-#include <boost/json/object.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -24,8 +23,6 @@
 namespace asor::cli {
 
 namespace {
-
-namespace json = boost::json;
 
 /// \brief The flags of `asor info`.
 struct info_args {
@@ -183,7 +180,7 @@ int run_info(const info_args& a, const global_flags& global) {
     validation = e.problem();
   }
 
-  json::object j;
+  json j = json::object();
   j["schema"] = "asor.info/1";
   j["matrix"] = a.matrix;
   j["rows"] = rows;
@@ -210,20 +207,20 @@ int run_info(const info_args& a, const global_flags& global) {
   j["relative_asymmetry"] = sym.relative;
 
   const diagonal_stats dg = measure_diagonal(A);
-  j["diagonal"] = json::object{{"missing", dg.missing},
-                               {"non_positive", dg.non_positive},
-                               {"min", number_or_null(dg.min)},
-                               {"max", number_or_null(dg.max)}};
-  j["diagonally_dominant_rows"] = json::object{
-      {"weak", static_cast<double>(dg.weakly_dominant) / static_cast<double>(rows)},
-      {"strict", static_cast<double>(dg.strictly_dominant) / static_cast<double>(rows)}};
+  j["diagonal"] = json{{"missing", dg.missing},
+                       {"non_positive", dg.non_positive},
+                       {"min", number_or_null(dg.min)},
+                       {"max", number_or_null(dg.max)}};
+  j["diagonally_dominant_rows"] =
+      json{{"weak", static_cast<double>(dg.weakly_dominant) / static_cast<double>(rows)},
+           {"strict", static_cast<double>(dg.strictly_dominant) / static_cast<double>(rows)}};
 
   const spd_check spd = check_spd(A, symmetric, a.spd_check_limit);
-  j["spd"] = json::object{{"verdict", spd.verdict},
-                          {"detail", spd.detail},
-                          {"seconds", number_or_null(spd.seconds)},
-                          {"min_pivot", spd.min_pivot ? json::value(*spd.min_pivot) : nullptr},
-                          {"limit", a.spd_check_limit}};
+  j["spd"] = json{{"verdict", spd.verdict},
+                  {"detail", spd.detail},
+                  {"seconds", number_or_null(spd.seconds)},
+                  {"min_pivot", spd.min_pivot ? json(*spd.min_pivot) : nullptr},
+                  {"limit", a.spd_check_limit}};
 
   std::optional<omega_estimate> est;
   double sweep_bytes = std::numeric_limits<double>::quiet_NaN();
@@ -240,10 +237,10 @@ int run_info(const info_args& a, const global_flags& global) {
   j["bytes_per_sweep"] = number_or_null(sweep_bytes);
   if (est) {
     j["omega_estimate"] =
-        json::object{{"jacobi_rho", est->jacobi_rho},      {"lambda_min", est->lambda_min},
-                     {"lambda_max", est->lambda_max},      {"omega", est->omega},
-                     {"jacobi_omega", est->jacobi_omega},  {"lanczos_steps", est->lanczos_steps},
-                     {"meaningful", est->jacobi_rho < 1.0}};
+        json{{"jacobi_rho", est->jacobi_rho},      {"lambda_min", est->lambda_min},
+             {"lambda_max", est->lambda_max},      {"omega", est->omega},
+             {"jacobi_omega", est->jacobi_omega},  {"lanczos_steps", est->lanczos_steps},
+             {"meaningful", est->jacobi_rho < 1.0}};
   } else {
     j["omega_estimate"] = nullptr;
   }

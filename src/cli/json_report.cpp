@@ -3,7 +3,6 @@
 
 #include "cli/json_report.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -11,8 +10,6 @@
 #include "cli/common.hpp"
 
 namespace asor::cli {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -28,87 +25,87 @@ std::string number_text(double v) {
   return text;
 }
 
-void pretty(std::string& out, const json::value& v, int indent) {
+/// \returns the JSON text of a scalar (string, integer, boolean, null) as nlohmann writes it;
+/// bytes that are not valid UTF-8 (a file name in another encoding) become U+FFFD, not an error.
+std::string scalar_text(const json& v) {
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void pretty(std::string& out, const json& v, int indent) {
   const auto pad = [&](int level) { out.append(static_cast<std::size_t>(level) * 2, ' '); };
-  switch (v.kind()) {
-    case json::kind::object: {
-      const auto& o = v.get_object();
-      if (o.empty()) {
-        out += "{}";
-        return;
-      }
-      out += "{\n";
-      bool first = true;
-      for (const auto& kv : o) {
-        if (!first) out += ",\n";
-        first = false;
-        pad(indent + 1);
-        out += json::serialize(json::value(kv.key()));
-        out += ": ";
-        pretty(out, kv.value(), indent + 1);
-      }
-      out += "\n";
-      pad(indent);
-      out += "}";
+  if (v.is_object()) {
+    if (v.empty()) {
+      out += "{}";
       return;
     }
-    case json::kind::array: {
-      const auto& a = v.get_array();
-      if (a.empty()) {
-        out += "[]";
-        return;
-      }
-      // Arrays of scalars (curves) stay on one line.
-      bool scalars = true;
-      for (const auto& e : a) scalars = scalars && !e.is_object() && !e.is_array();
-      if (scalars) {
-        out += '[';
-        bool first = true;
-        for (const auto& e : a) {
-          if (!first) out += ", ";
-          first = false;
-          pretty(out, e, indent + 1);
-        }
-        out += ']';
-        return;
-      }
-      out += "[\n";
-      bool first = true;
-      for (const auto& e : a) {
-        if (!first) out += ",\n";
+    out += "{\n";
+    bool first = true;
+    for (const auto& [key, value] : v.items()) {
+      if (!first) out += ",\n";
+      first = false;
+      pad(indent + 1);
+      out += scalar_text(json(key));
+      out += ": ";
+      pretty(out, value, indent + 1);
+    }
+    out += "\n";
+    pad(indent);
+    out += "}";
+    return;
+  }
+  if (v.is_array()) {
+    if (v.empty()) {
+      out += "[]";
+      return;
+    }
+    // Arrays of scalars (curves) stay on one line.
+    bool scalars = true;
+    for (const auto& e : v) scalars = scalars && !e.is_object() && !e.is_array();
+    bool first = true;
+    if (scalars) {
+      out += '[';
+      for (const auto& e : v) {
+        if (!first) out += ", ";
         first = false;
-        pad(indent + 1);
         pretty(out, e, indent + 1);
       }
-      out += "\n";
-      pad(indent);
-      out += "]";
+      out += ']';
       return;
     }
-    case json::kind::double_:
-      out += number_text(v.get_double());
-      return;
-    default:
-      out += json::serialize(v);
-      return;
+    out += "[\n";
+    for (const auto& e : v) {
+      if (!first) out += ",\n";
+      first = false;
+      pad(indent + 1);
+      pretty(out, e, indent + 1);
+    }
+    out += "\n";
+    pad(indent);
+    out += "]";
+    return;
   }
+  if (v.is_number_float()) {
+    out += number_text(v.get<double>());
+    return;
+  }
+  out += scalar_text(v);
 }
 
 }  // namespace
 
-json::value number_or_null(double v) {
+json number_or_null(double v) {
   if (!std::isfinite(v)) return nullptr;
   return v;
 }
 
-std::string pretty_json(const json::value& v) {
+std::string pretty_json(const json& v) {
   std::string out;
   pretty(out, v, 0);
   out += '\n';
   return out;
 }
 
-void write_json(const json::value& v, const std::string& destination) {
+void write_json(const json& v, const std::string& destination) {
   const std::string text = pretty_json(v);
   if (destination == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -146,15 +143,15 @@ std::string stop_sentence(const solve_report& r, std::int64_t max_sweeps, double
   return "did not run";
 }
 
-json::object solve_json(const solve_outcome& o) {
+json solve_json(const solve_outcome& o) {
   const solve_report& r = o.report;
-  json::object j;
+  json j = json::object();
   j["schema"] = "asor.solve/1";
   j["status"] = std::string(to_string(r.reason));
   j["stop_reason"] = stop_sentence(r, o.max_sweeps, o.time_limit);
   j["converged"] = r.converged();
   j["matrix"] = o.matrix_path;
-  j["rhs"] = o.rhs_path.empty() ? json::value("A*ones") : json::value(o.rhs_path);
+  j["rhs"] = o.rhs_path.empty() ? json("A*ones") : json(o.rhs_path);
   j["method"] = std::string(to_string(r.method));
   j["direction"] = std::string(to_string(r.direction));
   j["n"] = o.n;
@@ -170,7 +167,7 @@ json::object solve_json(const solve_outcome& o) {
   j["tolerance"] = r.tolerance;
   j["max_sweeps"] = o.max_sweeps;
   j["time_limit_seconds"] = number_or_null(o.time_limit);
-  j["sweeps"] = json::object{{"min", r.sweeps.min}, {"mean", r.sweeps.mean}, {"max", r.sweeps.max}};
+  j["sweeps"] = json{{"min", r.sweeps.min}, {"mean", r.sweeps.mean}, {"max", r.sweeps.max}};
   j["relative_residual"] = number_or_null(r.relative_residual);
   j["provisional_residual"] = number_or_null(r.provisional_residual);
   j["verifications"] = r.verifications;
@@ -183,25 +180,25 @@ json::object solve_json(const solve_outcome& o) {
   j["cancel_latency_seconds"] = async ? number_or_null(r.cancel_latency_seconds) : nullptr;
   j["max_cancel_latency_seconds"] = async ? number_or_null(r.max_cancel_latency_seconds) : nullptr;
   if (o.reference) {
-    j["reference"] = json::object{
-        {"solver", std::string(to_string(o.reference->reference.solver))},
-        {"seconds", number_or_null(o.reference->reference.seconds)},
-        {"relative_error", number_or_null(o.reference->relative_error)},
-        {"relative_residual", number_or_null(o.reference->reference.relative_residual)},
-        {"error", nullptr}};
+    j["reference"] =
+        json{{"solver", std::string(to_string(o.reference->reference.solver))},
+             {"seconds", number_or_null(o.reference->reference.seconds)},
+             {"relative_error", number_or_null(o.reference->relative_error)},
+             {"relative_residual", number_or_null(o.reference->reference.relative_residual)},
+             {"error", nullptr}};
   } else if (!o.reference_name.empty()) {
-    j["reference"] = json::object{{"solver", o.reference_name},
-                                  {"seconds", nullptr},
-                                  {"relative_error", nullptr},
-                                  {"relative_residual", nullptr},
-                                  {"error", o.reference_failure}};
+    j["reference"] = json{{"solver", o.reference_name},
+                          {"seconds", nullptr},
+                          {"relative_error", nullptr},
+                          {"relative_residual", nullptr},
+                          {"error", o.reference_failure}};
   } else {
     j["reference"] = nullptr;
   }
-  j["error_vs_ones"] = o.error_vs_ones ? number_or_null(*o.error_vs_ones) : json::value(nullptr);
-  j["fallback"] = r.fallback_used ? json::value(r.fallback) : json::value(nullptr);
-  j["x_out"] = o.x_out.empty() ? json::value(nullptr) : json::value(o.x_out);
-  j["history_out"] = o.history_out.empty() ? json::value(nullptr) : json::value(o.history_out);
+  j["error_vs_ones"] = o.error_vs_ones ? number_or_null(*o.error_vs_ones) : json(nullptr);
+  j["fallback"] = r.fallback_used ? json(r.fallback) : json(nullptr);
+  j["x_out"] = o.x_out.empty() ? json(nullptr) : json(o.x_out);
+  j["history_out"] = o.history_out.empty() ? json(nullptr) : json(o.history_out);
   return j;
 }
 

@@ -1,11 +1,10 @@
 #pragma once
 /// \file json_report.hpp
-/// \brief The machine-readable reports of the tool (Boost.JSON): keys are stable and documented
-/// in docs/cli.md.
+/// \brief The machine-readable reports of the tool (nlohmann::json, keys in insertion order):
+/// keys are stable and documented in docs/cli.md.
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -14,15 +13,18 @@
 
 namespace asor::cli {
 
+/// \brief A JSON value whose objects keep their keys in insertion order (the documented order).
+using json = nlohmann::ordered_json;
+
 /// \returns \p v as a JSON number, or null when it is NaN or infinite (JSON has neither).
-boost::json::value number_or_null(double v);
+json number_or_null(double v);
 
 /// \returns the JSON text of \p v, indented by two spaces per level, ending with a newline.
-std::string pretty_json(const boost::json::value& v);
+std::string pretty_json(const json& v);
 
 /// \brief Writes \p v to \p destination: "-" is stdout, anything else a file.
 /// \throws output_error naming the file when it cannot be written.
-void write_json(const boost::json::value& v, const std::string& destination);
+void write_json(const json& v, const std::string& destination);
 
 /// \returns the sentence that explains why a solve stopped ("verified: true residual 8.1e-09
 /// <= tol 1e-08"), used by the human summary and the `stop_reason` key.
@@ -47,6 +49,6 @@ struct solve_outcome {
 };
 
 /// \returns the `asor.solve/1` document of \p o.
-boost::json::object solve_json(const solve_outcome& o);
+json solve_json(const solve_outcome& o);
 
 }  // namespace asor::cli

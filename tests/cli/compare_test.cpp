@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli_helpers.hpp"
@@ -12,7 +12,7 @@
 namespace asor::cli_test {
 namespace {
 
-namespace json = boost::json;
+using json = nlohmann::ordered_json;
 
 bool have_matplotlib() {
   return std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0 ||
@@ -40,37 +40,37 @@ TEST(CliCompare, TableJsonAndPlot) {
   EXPECT_NE(r.out.find("1*"), std::string::npos);    // sequential: one thread only
   EXPECT_NE(r.out.find("not run at 2 threads"), std::string::npos);
 
-  const json::object j = json::parse(slurp(dir.file("cmp.json"))).as_object();
-  EXPECT_EQ(j.at("schema").as_string(), "asor.compare/1");
-  EXPECT_EQ(j.at("n").as_int64(), 900);
-  EXPECT_EQ(j.at("direct").as_object().at("solver").as_string(), "ldlt");
+  const json j = json::parse(slurp(dir.file("cmp.json")));
+  EXPECT_EQ(j.at("schema").get<std::string>(), "asor.compare/1");
+  EXPECT_EQ(j.at("n").get<std::int64_t>(), 900);
+  EXPECT_EQ(j.at("direct").at("solver").get<std::string>(), "ldlt");
   // sor (baseline) x1, multicolor x2 counts, block-jacobi x2 counts, ssor x1: 6 configurations.
-  const auto& summary = j.at("summary").as_array();
+  const auto& summary = j.at("summary");
   ASSERT_EQ(summary.size(), 6u);
   std::map<std::string, int> configs;
   for (const auto& s : summary) {
-    const auto& o = s.as_object();
-    const std::string m(o.at("method").as_string());
+    const auto& o = s;
+    const std::string m(o.at("method").get<std::string>());
     ++configs[m];
     if (m == "sor" || m == "ssor") {
-      EXPECT_TRUE(o.at("sequential").as_bool());
-      EXPECT_EQ(o.at("threads").as_int64(), 1);
+      EXPECT_TRUE(o.at("sequential").get<bool>());
+      EXPECT_EQ(o.at("threads").get<std::int64_t>(), 1);
     }
-    EXPECT_EQ(o.at("runs").as_int64(), 2);
-    EXPECT_EQ(o.at("converged_runs").as_int64(), 2);
-    EXPECT_GT(o.at("median_solve_seconds").to_number<double>(), 0.0);
-    EXPECT_LE(o.at("median_relative_residual").to_number<double>(), 1e-8);
-    EXPECT_TRUE(o.at("speedup_vs_sor").is_double());
-    EXPECT_TRUE(o.at("speedup_vs_direct").is_double());
-    EXPECT_FALSE(o.at("curve").as_object().at("seconds").as_array().empty());
+    EXPECT_EQ(o.at("runs").get<std::int64_t>(), 2);
+    EXPECT_EQ(o.at("converged_runs").get<std::int64_t>(), 2);
+    EXPECT_GT(o.at("median_solve_seconds").get<double>(), 0.0);
+    EXPECT_LE(o.at("median_relative_residual").get<double>(), 1e-8);
+    EXPECT_TRUE(o.at("speedup_vs_sor").is_number_float());
+    EXPECT_TRUE(o.at("speedup_vs_direct").is_number_float());
+    EXPECT_FALSE(o.at("curve").at("seconds").empty());
   }
   EXPECT_EQ(configs["sor"], 1);
   EXPECT_EQ(configs["ssor"], 1);
   EXPECT_EQ(configs["multicolor"], 2);
   EXPECT_EQ(configs["block-jacobi"], 2);
-  EXPECT_EQ(j.at("runs").as_array().size(), 12u);  // 6 configurations x 2 repeats
-  for (const auto& run : j.at("runs").as_array()) {
-    EXPECT_EQ(run.as_object().at("status").as_string(), "converged");
+  EXPECT_EQ(j.at("runs").size(), 12u);  // 6 configurations x 2 repeats
+  for (const auto& run : j.at("runs")) {
+    EXPECT_EQ(run.at("status").get<std::string>(), "converged");
   }
 
   if (plot) {
@@ -85,10 +85,10 @@ TEST(CliCompare, JsonToStdoutAndNotConvergedExitsThree) {
       run_cli({"compare", data_file("gr_30_30.mtx"), "--methods", "jacobi", "--threads", "1",
                "--repeat", "1", "--max-sweeps", "4", "--reference", "none", "--json", "-"});
   ASSERT_EQ(r.exit_code, 3) << r.err;
-  const json::object j = json::parse(r.out).as_object();
+  const json j = json::parse(r.out);
   EXPECT_TRUE(j.at("direct").is_null());
-  for (const auto& run : j.at("runs").as_array()) {
-    EXPECT_EQ(run.as_object().at("status").as_string(), "max_sweeps");
+  for (const auto& run : j.at("runs")) {
+    EXPECT_EQ(run.at("status").get<std::string>(), "max_sweeps");
   }
 }
 

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli_helpers.hpp"
@@ -11,14 +11,14 @@
 namespace asor::cli_test {
 namespace {
 
-namespace json = boost::json;
+using json = nlohmann::ordered_json;
 
-json::object info_json(const std::string& path, std::vector<std::string> extra = {}) {
+json info_json(const std::string& path, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"info", path, "--json", "-"};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = run_cli(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(r.out).as_object();
+  return json::parse(r.out);
 }
 
 TEST(CliGenerate, EveryKindHasTheDocumentedSize) {
@@ -37,14 +37,14 @@ TEST(CliGenerate, EveryKindHasTheDocumentedSize) {
                             out, "--rhs", dir.file(std::string(k.name) + ".b.mtx")});
     ASSERT_EQ(r.exit_code, 0) << k.name << ": " << r.err;
     EXPECT_NE(r.out.find("asor generate: " + out), std::string::npos) << r.out;
-    const json::object j = info_json(out);
-    EXPECT_EQ(j.at("rows").as_int64(), k.rows) << k.name;
+    const json j = info_json(out);
+    EXPECT_EQ(j.at("rows").get<std::int64_t>(), k.rows) << k.name;
     if (k.nnz > 0) {
-      EXPECT_EQ(j.at("nnz").as_int64(), k.nnz) << k.name;
+      EXPECT_EQ(j.at("nnz").get<std::int64_t>(), k.nnz) << k.name;
     }
-    EXPECT_TRUE(j.at("symmetric").as_bool()) << k.name;
-    EXPECT_EQ(j.at("spd").as_object().at("verdict").as_string(), "yes") << k.name;
-    EXPECT_EQ(j.at("validation").as_string(), "ok");
+    EXPECT_TRUE(j.at("symmetric").get<bool>()) << k.name;
+    EXPECT_EQ(j.at("spd").at("verdict").get<std::string>(), "yes") << k.name;
+    EXPECT_EQ(j.at("validation").get<std::string>(), "ok");
     // b = A * ones: solving it gives ones.
     const auto s = run_cli({"solve", out, "--rhs", dir.file(std::string(k.name) + ".b.mtx"),
                             "--method", "sor", "--x-out", dir.file("x.mtx")});
@@ -86,31 +86,31 @@ TEST(CliInfo, RealMatrix) {
         "Jacobi rho", "omega", "sweep bytes", "dominance     100.0% of rows weakly"}) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   }
-  const json::object j = info_json(data_file("gr_30_30.mtx"));
-  EXPECT_EQ(j.at("schema").as_string(), "asor.info/1");
-  const auto& est = j.at("omega_estimate").as_object();
-  EXPECT_GT(est.at("jacobi_rho").to_number<double>(), 0.5);
-  EXPECT_LT(est.at("jacobi_rho").to_number<double>(), 1.0);
-  EXPECT_GE(est.at("omega").to_number<double>(), 1.0);
-  EXPECT_LT(est.at("omega").to_number<double>(), 2.0);
+  const json j = info_json(data_file("gr_30_30.mtx"));
+  EXPECT_EQ(j.at("schema").get<std::string>(), "asor.info/1");
+  const auto& est = j.at("omega_estimate");
+  EXPECT_GT(est.at("jacobi_rho").get<double>(), 0.5);
+  EXPECT_LT(est.at("jacobi_rho").get<double>(), 1.0);
+  EXPECT_GE(est.at("omega").get<double>(), 1.0);
+  EXPECT_LT(est.at("omega").get<double>(), 2.0);
   // 12 B per entry + 36 B per row (csr_view::sweep_bytes).
-  EXPECT_DOUBLE_EQ(j.at("bytes_per_sweep").to_number<double>(), 7744.0 * 12 + 900.0 * 36);
+  EXPECT_DOUBLE_EQ(j.at("bytes_per_sweep").get<double>(), 7744.0 * 12 + 900.0 * 36);
 }
 
 TEST(CliInfo, SpdCheckLimitAndProblems) {
   auto j = info_json(data_file("gr_30_30.mtx"), {"--spd-check-limit", "100"});
-  EXPECT_EQ(j.at("spd").as_object().at("verdict").as_string(), "skipped");
+  EXPECT_EQ(j.at("spd").at("verdict").get<std::string>(), "skipped");
   const auto r = run_cli({"info", data_file("gr_30_30.mtx"), "--spd-check-limit", "100"});
   EXPECT_NE(r.out.find("skipped (n > limit 100"), std::string::npos) << r.out;
 
   // info describes an invalid system instead of refusing it.
   j = info_json(data_file("bad/system_asymmetric.mtx"));
-  EXPECT_FALSE(j.at("symmetric").as_bool());
-  EXPECT_EQ(j.at("spd").as_object().at("verdict").as_string(), "no");
-  EXPECT_NE(j.at("validation").as_string().find("not symmetric"), json::string::npos);
+  EXPECT_FALSE(j.at("symmetric").get<bool>());
+  EXPECT_EQ(j.at("spd").at("verdict").get<std::string>(), "no");
+  EXPECT_NE(j.at("validation").get<std::string>().find("not symmetric"), std::string::npos);
 
   j = info_json(data_file("bad/system_negative_diagonal.mtx"));
-  EXPECT_EQ(j.at("diagonal").as_object().at("non_positive").as_int64(), 1);
+  EXPECT_EQ(j.at("diagonal").at("non_positive").get<std::int64_t>(), 1);
 }
 
 TEST(CliInfo, MalformedFileExitsTwo) {

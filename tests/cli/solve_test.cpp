@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli_helpers.hpp"
@@ -12,7 +12,7 @@
 namespace asor::cli_test {
 namespace {
 
-namespace json = boost::json;
+using json = nlohmann::ordered_json;
 
 /// Keys every `asor.solve/1` document has (docs/cli.md).
 const char* const solve_keys[] = {"schema",
@@ -53,12 +53,12 @@ const char* const solve_keys[] = {"schema",
                                   "x_out",
                                   "history_out"};
 
-json::object parse_object(const std::string& text) {
-  json::value v = json::parse(text);
-  return v.as_object();
+json parse_object(const std::string& text) {
+  json v = json::parse(text);
+  return v;
 }
 
-double number(const json::value& v) { return v.to_number<double>(); }
+double number(const json& v) { return v.get<double>(); }
 
 /// ||b - A x|| / ||b|| with b = A * ones, computed here with Eigen from the files.
 double independent_residual(const std::string& matrix, const std::string& x_file) {
@@ -77,14 +77,14 @@ TEST(CliSolve, ConvergesOnRealMatrixAndXOutHasTheReportedResidual) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("asor solve: gr_30_30.mtx  n=900  nnz=7744"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("status     converged (verified: true residual"), std::string::npos);
-  const json::object j = parse_object(slurp(dir.file("report.json")));
-  EXPECT_EQ(j.at("status").as_string(), "converged");
+  const json j = parse_object(slurp(dir.file("report.json")));
+  EXPECT_EQ(j.at("status").get<std::string>(), "converged");
   const double reported = number(j.at("relative_residual"));
   const double mine = independent_residual(A, dir.file("x.mtx"));
   EXPECT_LE(mine, 1e-8);
   EXPECT_NEAR(mine, reported, 1e-3 * reported);
   // b was generated: the error against the exact solution (ones) is reported.
-  EXPECT_TRUE(j.at("error_vs_ones").is_double());
+  EXPECT_TRUE(j.at("error_vs_ones").is_number_float());
 }
 
 TEST(CliSolve, AsyncReportsTheTrueResidualOfTheReturnedX) {
@@ -95,8 +95,8 @@ TEST(CliSolve, AsyncReportsTheTrueResidualOfTheReturnedX) {
   const auto r = run_cli({"solve", A, "--method", "async", "--threads", "2", "--x-out",
                           dir.file("x.mtx"), "--json", "-"});
   ASSERT_FALSE(r.timed_out);
-  const json::object j = parse_object(r.out);
-  const bool converged = j.at("status").as_string() == "converged";
+  const json j = parse_object(r.out);
+  const bool converged = j.at("status").get<std::string>() == "converged";
   EXPECT_EQ(r.exit_code, converged ? 0 : 3) << r.err;
   const double reported = number(j.at("relative_residual"));
   const double mine = independent_residual(A, dir.file("x.mtx"));
@@ -104,8 +104,8 @@ TEST(CliSolve, AsyncReportsTheTrueResidualOfTheReturnedX) {
   if (converged) {
     EXPECT_LE(mine, 1e-8);
   }
-  EXPECT_EQ(j.at("method").as_string(), "async");
-  EXPECT_TRUE(j.at("cancel_latency_seconds").is_double() ||
+  EXPECT_EQ(j.at("method").get<std::string>(), "async");
+  EXPECT_TRUE(j.at("cancel_latency_seconds").is_number_float() ||
               j.at("cancel_latency_seconds").is_null());
 }
 
@@ -113,25 +113,25 @@ TEST(CliSolve, JsonToStdoutIsPureJsonWithEveryKey) {
   const auto r = run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "multicolor", "--json",
                           "-", "--reference", "ldlt"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  json::value v;
+  json v;
   ASSERT_NO_THROW(v = json::parse(r.out)) << r.out;  // the whole of stdout is one document
-  const json::object& j = v.as_object();
+  const json& j = v;
   for (const char* key : solve_keys) EXPECT_TRUE(j.contains(key)) << key;
-  EXPECT_EQ(j.at("schema").as_string(), "asor.solve/1");
-  EXPECT_EQ(j.at("method").as_string(), "multicolor");
-  EXPECT_EQ(j.at("n").as_int64(), 900);
-  EXPECT_EQ(j.at("nnz").as_int64(), 7744);
-  EXPECT_EQ(j.at("threads").as_int64(), 2);
+  EXPECT_EQ(j.at("schema").get<std::string>(), "asor.solve/1");
+  EXPECT_EQ(j.at("method").get<std::string>(), "multicolor");
+  EXPECT_EQ(j.at("n").get<std::int64_t>(), 900);
+  EXPECT_EQ(j.at("nnz").get<std::int64_t>(), 7744);
+  EXPECT_EQ(j.at("threads").get<std::int64_t>(), 2);
   EXPECT_DOUBLE_EQ(number(j.at("tolerance")), 1e-8);
-  const auto& sweeps = j.at("sweeps").as_object();
+  const auto& sweeps = j.at("sweeps");
   EXPECT_LE(number(sweeps.at("min")), number(sweeps.at("mean")));
   EXPECT_LE(number(sweeps.at("mean")), number(sweeps.at("max")));
   EXPECT_GE(number(sweeps.at("min")), 1.0);
   EXPECT_LE(number(j.at("relative_residual")), 1e-8);
-  EXPECT_GE(j.at("verifications").as_int64(), 1);
+  EXPECT_GE(j.at("verifications").get<std::int64_t>(), 1);
   EXPECT_TRUE(j.at("cancel_latency_seconds").is_null());  // synchronous method
-  const auto& ref = j.at("reference").as_object();
-  EXPECT_EQ(ref.at("solver").as_string(), "ldlt");
+  const auto& ref = j.at("reference");
+  EXPECT_EQ(ref.at("solver").get<std::string>(), "ldlt");
   EXPECT_LT(number(ref.at("relative_error")), 1e-5);
   EXPECT_LT(number(ref.at("relative_residual")), 1e-12);
   EXPECT_GT(number(ref.at("seconds")), 0.0);
@@ -142,12 +142,12 @@ TEST(CliSolve, StoppedWithoutConvergingExitsThree) {
   const auto r = run_cli(
       {"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--max-sweeps", "3", "--json", "-"});
   ASSERT_EQ(r.exit_code, 3) << r.err;
-  const json::object j = parse_object(r.out);
-  EXPECT_EQ(j.at("status").as_string(), "max_sweeps");
-  EXPECT_FALSE(j.at("converged").as_bool());
-  EXPECT_EQ(j.at("sweeps").as_object().at("min").as_int64(), 3);
+  const json j = parse_object(r.out);
+  EXPECT_EQ(j.at("status").get<std::string>(), "max_sweeps");
+  EXPECT_FALSE(j.at("converged").get<bool>());
+  EXPECT_EQ(j.at("sweeps").at("min").get<std::int64_t>(), 3);
   EXPECT_GT(number(j.at("relative_residual")), 1e-8);
-  EXPECT_NE(j.at("stop_reason").as_string().find("sweep budget of 3"), json::string::npos);
+  EXPECT_NE(j.at("stop_reason").get<std::string>().find("sweep budget of 3"), std::string::npos);
 }
 
 TEST(CliSolve, HumanSummaryNamesTheStopWhenNotConverged) {
@@ -166,16 +166,16 @@ TEST(CliSolve, RhsAndInitialGuessFiles) {
   const auto first = run_cli({"solve", dir.file("A.mtx"), "--rhs", dir.file("b.mtx"), "--method",
                               "ssor", "--x-out", dir.file("x.mtx"), "--json", "-"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  const json::object j1 = parse_object(first.out);
+  const json j1 = parse_object(first.out);
   EXPECT_TRUE(j1.at("error_vs_ones").is_null());  // b came from a file
-  EXPECT_EQ(j1.at("direction").as_string(), "symmetric");
+  EXPECT_EQ(j1.at("direction").get<std::string>(), "symmetric");
   // Restarting from the solution needs (almost) no work.
   const auto second = run_cli({"solve", dir.file("A.mtx"), "--rhs", dir.file("b.mtx"), "--method",
                                "ssor", "--x0", dir.file("x.mtx"), "--json", "-"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  const json::object j2 = parse_object(second.out);
-  EXPECT_LT(j2.at("sweeps").as_object().at("max").as_int64(),
-            j1.at("sweeps").as_object().at("max").as_int64());
+  const json j2 = parse_object(second.out);
+  EXPECT_LT(j2.at("sweeps").at("max").get<std::int64_t>(),
+            j1.at("sweeps").at("max").get<std::int64_t>());
 }
 
 TEST(CliSolve, HistoryCsvSynchronousAndAsync) {
@@ -236,7 +236,7 @@ TEST(CliSolve, OmegaAutoAndExplicit) {
       {"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--omega", "auto", "--json", "-"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = parse_object(r.out);
-  EXPECT_TRUE(j.at("omega_auto").as_bool());
+  EXPECT_TRUE(j.at("omega_auto").get<bool>());
   EXPECT_GT(number(j.at("omega")), 1.0);
   EXPECT_LT(number(j.at("omega")), 2.0);
 
@@ -244,7 +244,7 @@ TEST(CliSolve, OmegaAutoAndExplicit) {
       {"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--omega", "1.5", "--json", "-"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = parse_object(r.out);
-  EXPECT_FALSE(j.at("omega_auto").as_bool());
+  EXPECT_FALSE(j.at("omega_auto").get<bool>());
   EXPECT_DOUBLE_EQ(number(j.at("omega")), 1.5);
 }
 
@@ -262,14 +262,14 @@ TEST(CliSolve, OrderingAutoReordersAScatteredMeshForAsyncOnTwoThreads) {
     const auto r = run_cli(args);
     ASSERT_EQ(r.exit_code, 0) << flag << ": " << r.err;
     const auto j = parse_object(r.out);
-    EXPECT_EQ(j.at("ordering").as_string(), expected) << flag;
+    EXPECT_EQ(j.at("ordering").get<std::string>(), expected) << flag;
     // The solution comes back in the file's order: it matches the direct solve (measured
     // 1e-10; a solution left in RCM order would be off by O(1)).
     EXPECT_LT(number(j.at("reference").at("relative_error")), 1e-6) << flag;
   }
   const auto sor = run_cli({"solve", data_file("mesh1e1.mtx"), "--method", "sor", "--json", "-"});
   ASSERT_EQ(sor.exit_code, 0) << sor.err;
-  EXPECT_EQ(parse_object(sor.out).at("ordering").as_string(), "natural");
+  EXPECT_EQ(parse_object(sor.out).at("ordering").get<std::string>(), "natural");
   const auto text = run_cli(
       {"solve", data_file("mesh1e1.mtx"), "--method", "async", "--threads", "2", "--no-progress"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
@@ -282,17 +282,17 @@ TEST(CliSolve, ThreadsDefaultToOmpThenSlurm) {
       "solve", data_file("gr_30_30.mtx"), "--method", "multicolor", "--json", "-"};
   auto r = run_cli(args, {{"OMP_NUM_THREADS", "1"}, {"SLURM_CPUS_PER_TASK", "2"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(parse_object(r.out).at("threads").as_int64(), 1);
+  EXPECT_EQ(parse_object(r.out).at("threads").get<std::int64_t>(), 1);
   r = run_cli(args, {{"OMP_NUM_THREADS", std::nullopt}, {"SLURM_CPUS_PER_TASK", "2"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(parse_object(r.out).at("threads").as_int64(), 2);
+  EXPECT_EQ(parse_object(r.out).at("threads").get<std::int64_t>(), 2);
 }
 
 TEST(CliSolve, SequentialMethodRunsOnOneThread) {
   const auto r = run_cli(
       {"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--threads", "2", "--json", "-"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(parse_object(r.out).at("threads").as_int64(), 1);
+  EXPECT_EQ(parse_object(r.out).at("threads").get<std::int64_t>(), 1);
   EXPECT_NE(r.err.find("sequential"), std::string::npos);  // the warning says so
 }
 
