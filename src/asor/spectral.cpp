@@ -57,7 +57,8 @@ void scaled_matvec(const csr_view& A, const std::vector<double>& s, const double
 
 }  // namespace
 
-omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed) {
+omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed,
+                              const stop_predicate& stop) {
   omega_estimate out;
   const int n = A.rows;
   if (n <= 0) return out;
@@ -91,6 +92,7 @@ omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed) {
   beta.reserve(static_cast<std::size_t>(k_max));
   double norm_estimate = 0.0;
   for (int k = 0; k < k_max; ++k) {
+    throw_if_stopped(stop);
     const Eigen::Index cur = full ? k : k % 2;
     const Eigen::Index nxt = full ? k + 1 : (k + 1) % 2;
     scaled_matvec(A, s, basis.col(cur).data(), w.data());
