@@ -58,6 +58,8 @@ struct solve_report {
   int failed_verifications = 0;  ///< checks that found the estimate too optimistic
 
   double setup_seconds = 0;  ///< omega estimate, coloring, partition (before the first sweep)
+  /// the engine reused the preparation of an earlier solve (setup_seconds is that one's time)
+  bool setup_reused = false;
   double solve_seconds = 0;  ///< from the first sweep to the returned x (verification included)
   /// from the stop decision (the decision loop's, a cancel, a callback's stop, the deadline) to
   /// the moment x was quiescent (every worker returned), at the final stop; every method. NaN when

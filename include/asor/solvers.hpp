@@ -163,7 +163,7 @@ class relaxation_solver {
   vector solveWithGuess(const Eigen::MatrixBase<Rhs>& b, const Eigen::MatrixBase<Guess>& x0) {
     eigen_assert(engine_ && "asor: compute() must be called before solve()");
     const std::shared_ptr<call_count> calls = calls_;  // outlives *this if it is destroyed
-    const call_scope in_call(*calls);  // from here on a cancel() is not lost
+    const call_scope in_call(*calls);                  // from here on a cancel() is not lost
     vector bb = b;
     vector x = x0;
     eigen_assert(x.size() == bb.size() && "asor: the guess has the wrong size");

@@ -247,8 +247,8 @@ class coordinator {
     }
     const double now = seconds_between(ctx_.t0, clock::now());
     const bool all = fresh_blocks_ == static_cast<int>(latest_sq_.size());
-    ctx_.mon.observe(global_estimate(), lo, total / static_cast<double>(latest_sq_.size()), hi,
-                     now, all);
+    ctx_.mon.observe(global_estimate(), lo, total / static_cast<double>(latest_sq_.size()), hi, now,
+                     all);
     if (options_.on_decision) options_.on_decision();
     return ctx_.mon.evaluate();
   }
@@ -340,7 +340,8 @@ void work(const worker_round& w, int worker, int workers) {
   const std::int64_t budget = o.stop.max_sweeps;
   const auto poll = [&control, &w] { return control.poll(w.token); };
   auto& pass = w.s.passes[static_cast<std::size_t>(worker)];
-  result_ring* ring = w.s.rings.empty() ? nullptr : w.s.rings[static_cast<std::size_t>(worker)].get();
+  result_ring* ring =
+      w.s.rings.empty() ? nullptr : w.s.rings[static_cast<std::size_t>(worker)].get();
   while (!poll()) {
     double pass_sq = 0.0;
     bool swept = false;
@@ -351,8 +352,8 @@ void work(const worker_round& w, int worker, int workers) {
       swept = true;
       double residual_sq = 0.0;
       for (int k = 0; k < local; ++k) {
-        const sweep_result r = sor_sweep(w.A, b, access, part.begin(blk), part.end(blk), w.omega,
-                                         o.direction, poll);
+        const sweep_result r =
+            sor_sweep(w.A, b, access, part.begin(blk), part.end(blk), w.omega, o.direction, poll);
         if (r.interrupted) return;
         residual_sq = r.residual_sq;  // the newest sweep's residual describes the block best
       }
@@ -413,8 +414,8 @@ class async_schedule final : public schedule {
     for (auto& pass : shared_.passes) {
       pass.residual_sq.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
     }
-    const worker_round round{ctx_,     A_, omega_, shared_, coord_, block_sweeps_,
-                             quiet_sq, ctx_.job.control.token()};
+    const worker_round round{
+        ctx_, A_, omega_, shared_, coord_, block_sweeps_, quiet_sq, ctx_.job.control.token()};
     coord_.begin_round();
 #pragma omp parallel num_threads(workers_)
     {

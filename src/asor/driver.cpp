@@ -54,8 +54,8 @@ void stopped_before_relaxing(solve_report& r, const solver_options& o, std::span
   double sum = 0.0;
   for (const double v : b) sum += v * v;
   r.rhs_norm = std::sqrt(sum);
-  r.relative_residual =
-      r.rhs_norm > 0.0 ? residual_norm(A, b, x) / r.rhs_norm : std::numeric_limits<double>::quiet_NaN();
+  r.relative_residual = r.rhs_norm > 0.0 ? residual_norm(A, b, x) / r.rhs_norm
+                                         : std::numeric_limits<double>::quiet_NaN();
 }
 
 /// The one-line description of an exception (for solve_report::error).
@@ -113,9 +113,10 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
     if (reason != stop_reason::none) {
       const double latency = std::max(0.0, seconds_between(control.decided_at(), quiescent));
       report.cancel_latency_seconds = latency;
-      report.max_cancel_latency_seconds = std::isnan(report.max_cancel_latency_seconds)
-                                              ? latency
-                                              : std::max(report.max_cancel_latency_seconds, latency);
+      report.max_cancel_latency_seconds =
+          std::isnan(report.max_cancel_latency_seconds)
+              ? latency
+              : std::max(report.max_cancel_latency_seconds, latency);
     }
     if (reason == stop_reason::none) {
       throw std::logic_error("asor: internal error: a schedule returned without a decision");
@@ -130,9 +131,10 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
                       true_residual);
       if (restart_x) restart_x->assign(x.begin(), x.end());
       // Resume from this x (no work lost), unless a stop was asked meanwhile or a budget ran out.
-      reason = control.cancel_requested()      ? stop_reason::cancelled
-               : control.user_stop_requested() ? stop_reason::user_stop
-                                               : mon.budget_exhausted(seconds_between(t0, clock::now()));
+      reason = control.cancel_requested() ? stop_reason::cancelled
+               : control.user_stop_requested()
+                   ? stop_reason::user_stop
+                   : mon.budget_exhausted(seconds_between(t0, clock::now()));
       true_residual = std::numeric_limits<double>::quiet_NaN();
     } else if (reason == stop_reason::diverged && restart_x && !report.fallback_used) {
       std::copy(restart_x->begin(), restart_x->end(), x.begin());
@@ -184,14 +186,16 @@ void drive(engine::impl& e, job_state& job, solve_report& report) {
     stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
     return;
   }
+  bool prepared_now = false;
   try {
-    e.prepare(o, [&control] { return control.cancel_requested(); });
+    prepared_now = e.prepare(o, [&control] { return control.cancel_requested(); });
   } catch (const operation_cancelled&) {
     stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
     return;
   }
   const prepared_method& prep = e.prep;
   describe_setup(report, o, prep);
+  report.setup_reused = !prepared_now;
   double sum = 0.0;
   for (const double v : job.b) sum += v * v;
   report.rhs_norm = std::sqrt(sum);

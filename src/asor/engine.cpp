@@ -145,9 +145,9 @@ ordering choose_ordering(const csr_view& A, const solver_options& o, int threads
 
 }  // namespace
 
-void engine::impl::prepare(const solver_options& o, const stop_predicate& stop) {
+bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) {
   const preparation_key key = preparation_key::of(o);
-  if (prepared_for == key) return;
+  if (prepared_for == key) return false;
   prepared_for.reset();
   prep = {};
   const auto t0 = detail::clock::now();
@@ -195,6 +195,7 @@ void engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
   p.setup_seconds = detail::seconds_between(t0, detail::clock::now());
   prep = std::move(p);
   prepared_for = key;
+  return true;
 }
 
 namespace detail {

@@ -70,8 +70,9 @@ struct engine::impl {
   std::optional<preparation_key> prepared_for;  ///< the key prep was made for; empty: none
 
   /// Prepares for \p o (unless prep was made for the same key). Runs on the solve thread.
+  /// \returns false when the preparation of an earlier solve was reused.
   /// \throws operation_cancelled when \p stop asks to stop (prep is then left empty).
-  void prepare(const solver_options& o, const stop_predicate& stop);
+  bool prepare(const solver_options& o, const stop_predicate& stop);
 
   // The solve thread: runs submitted jobs one at a time. All below under `mutex`.
   std::mutex mutex;

@@ -173,10 +173,10 @@ std::vector<int> reverse_cuthill_mckee(const csr_view& A, const stop_predicate& 
     throw_if_stopped(stop);
     component.clear();
     level_queue first(degree);
-    boost::breadth_first_visit(g, v,
-                               boost::buffer(first).color_map(colors).visitor(
-                                   boost::make_bfs_visitor(std::make_pair(discovered{&component},
-                                                                          poll))));
+    boost::breadth_first_visit(
+        g, v,
+        boost::buffer(first).color_map(colors).visitor(
+            boost::make_bfs_visitor(std::make_pair(discovered{&component}, poll))));
     const auto search = [&](int from, std::size_t& eccentricity) {
       for (const int u : component) put(colors, u, color::white());
       level_queue q(degree);

@@ -94,7 +94,8 @@ class sync_schedule final : public schedule {
     switch (options_.method) {
       case method::sor:
       case method::ssor: {
-        const sweep_result r = sor_sweep(A_, b, plain_access{x}, 0, A_.rows, omega_, direction_, poll);
+        const sweep_result r =
+            sor_sweep(A_, b, plain_access{x}, 0, A_.rows, omega_, direction_, poll);
         return {r.residual_sq, r.interrupted};
       }
       case method::jacobi:
@@ -160,8 +161,8 @@ class sync_schedule final : public schedule {
             continue;
           }
           const int r1 = std::min(hi, r0 + chunk);
-          acc += sor_rows(A_, b, plain_access{x}, std::span<const int>(rows + r0, rows + r1),
-                          omega_);
+          acc +=
+              sor_rows(A_, b, plain_access{x}, std::span<const int>(rows + r0, rows + r1), omega_);
         }
       }
       return acc;

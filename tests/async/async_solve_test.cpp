@@ -173,11 +173,11 @@ TEST(AsyncProgress, CallbackSeesProvisionalResultsOnItsOwnThread) {
     if (calls++ == 0) callback_thread = std::this_thread::get_id();
     one_thread = one_thread && callback_thread == std::this_thread::get_id();
     // Before every block has published there is no global estimate: NaN, never a made-up 0.
-    valid = valid && p.latest.block >= 0 && p.latest.block < 8 && p.latest.sweeps > 0 &&
-            p.latest.worker >= 0 && p.latest.worker < 2 &&
-            (p.all_blocks_reported ? p.provisional_residual > 0
-                                   : std::isnan(p.provisional_residual)) &&
-            p.omega == 1.0;
+    valid =
+        valid && p.latest.block >= 0 && p.latest.block < 8 && p.latest.sweeps > 0 &&
+        p.latest.worker >= 0 && p.latest.worker < 2 &&
+        (p.all_blocks_reported ? p.provisional_residual > 0 : std::isnan(p.provisional_residual)) &&
+        p.omega == 1.0;
     return callback_action::proceed;
   });
   vector x = vector::Zero(sys.A.rows());
