@@ -35,6 +35,12 @@ solver_options options_for(method m) {
   return o;
 }
 
+/// Blocks until \p h has published its first snapshot: relaxation is under way (preparation
+/// done), so a cancel now stops workers, not the preparation.
+void wait_until_relaxing(const solve_handle& h) {
+  while (!h.progress() && !h.ready()) std::this_thread::sleep_for(1ms);
+}
+
 /// A problem no method solves to 1e-15 in seconds: Poisson 256^2 (65536 unknowns).
 const system& big() {
   static const system s(poisson2d(256));
@@ -93,18 +99,22 @@ TEST_P(EngineContract, SlowCallbackDoesNotDelayACancel) {
   solver_options o = options_for(GetParam());
   o.stop.tolerance = 1e-15;
   engine e(big().view(), o);
-  e.on_progress([](const progress&) {
+  std::atomic<bool> sleeping{false};
+  e.on_progress([&sleeping](const progress&) {
+    sleeping = true;
     std::this_thread::sleep_for(2s);
     return callback_action::proceed;
   });
   vector x = vector::Zero(big().A.rows());
   const solve_handle h = e.submit(span_of(big().b), span_of(x));
-  std::this_thread::sleep_for(100ms);
+  while (!sleeping.load()) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(100ms);  // the callback blocks; the workers must not
   h.cancel();
   const solve_report r = h.get();
   EXPECT_EQ(r.reason, stop_reason::cancelled) << to_string(r.reason);
   EXPECT_LT(r.solve_seconds, 1.0) << "the workers waited for the callback";
   EXPECT_LT(r.cancel_latency_seconds, 0.5);
+  EXPECT_GT(r.sweeps.min, 0);
   EXPECT_NEAR(r.relative_residual, big().true_residual(x), 1e-12);
 }
 
@@ -243,7 +253,8 @@ TEST_P(EngineContract, CancelLatencyIsMeasured) {
   engine e(big().view(), o);
   vector x = vector::Zero(big().A.rows());
   const solve_handle h = e.submit(span_of(big().b), span_of(x));
-  std::this_thread::sleep_for(50ms);
+  wait_until_relaxing(h);
+  std::this_thread::sleep_for(20ms);
   h.cancel();
   const solve_report r = h.get();
   EXPECT_EQ(r.reason, stop_reason::cancelled);
@@ -397,6 +408,7 @@ TEST_P(EngineContract, DestroyingARunningHandleCancelsAndWaits) {
   vector x = vector::Zero(big().A.rows());
   {
     const solve_handle h = e.submit(span_of(big().b), span_of(x));
+    wait_until_relaxing(h);
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_FALSE(e.running());
