@@ -6,7 +6,13 @@ install(TARGETS asor_lib EXPORT asorTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/asor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(ASOR_HAVE_MPI)
+  install(DIRECTORY include/asor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+else()
+  # Without MPI the library has no distributed engine: its header is not installed.
+  install(DIRECTORY include/asor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+          PATTERN distributed.hpp EXCLUDE)
+endif()
 install(FILES ${PROJECT_BINARY_DIR}/include/asor/config.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/asor)
 if(TARGET asor_cli)

@@ -86,6 +86,14 @@ struct solve_report {
   /// what ended the solve when reason == stop_reason::failed (the exception's message)
   std::string error;
 
+  /// Distributed solves (asor/distributed.hpp): the processes that solved (1 for a shared-memory
+  /// engine); on rank 0 the sweeps of each rank over its blocks (empty otherwise), and the halo
+  /// messages and values all ranks sent during relaxation.
+  int ranks = 1;
+  std::vector<sweep_stats> rank_sweeps;
+  std::int64_t halo_messages = 0;
+  std::int64_t halo_values = 0;
+
   [[nodiscard]] bool converged() const noexcept { return reason == stop_reason::converged; }
 };
 

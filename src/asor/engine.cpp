@@ -157,8 +157,11 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
   const bool sequential = m == method::sor || m == method::ssor;
   p.threads = sequential ? 1 : (o.threads > 0 ? o.threads : default_threads());
   p.threads = std::max(1, std::min(p.threads, n));
-  p.applied = choose_ordering(user, o, p.threads, p.order, stop);
-  throw_if_stopped(stop);
+  // Distributed: the rank's rows keep their order (they have ghost columns; METIS is the global
+  // reordering), and the only cancellable step is the collective omega estimate (a local cancel
+  // here would leave the other ranks waiting for this one).
+  p.applied = dist ? ordering::natural : choose_ordering(user, o, p.threads, p.order, stop);
+  if (!dist) throw_if_stopped(stop);
   if (p.applied == ordering::rcm) p.permuted = permute(user, p.order);
   // The view of the permuted copy stays valid when p moves into prep (vectors keep their storage).
   p.A = p.applied == ordering::rcm ? p.permuted.view() : user;
@@ -175,14 +178,15 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
     p.l1_inv_diag = l1_inverse_diagonal(p.A, p.part);
     p.l1 = true;
   }
-  throw_if_stopped(stop);
+  if (!dist) throw_if_stopped(stop);
   if (m == method::multicolor) detail::greedy_coloring(p.A, p.color_rows, p.color_offsets);
   if (o.omega) {
     p.omega = *o.omega;
   } else {
     // On the caller's matrix: the spectrum does not depend on the order, and so every method
     // gets the same estimate (the Lanczos start vector is drawn in row order).
-    const omega_estimate est = estimate_omega(user, 80, 1, stop);
+    const omega_estimate est =
+        dist ? dist->estimate_omega(user, stop) : estimate_omega(user, 80, 1, stop);
     p.omega_auto = true;
     p.jacobi_rho = est.jacobi_rho;
     const bool symmetric = m == method::ssor || o.direction == sweep_direction::symmetric;

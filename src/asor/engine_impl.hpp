@@ -13,6 +13,7 @@
 #include "asor/engine.hpp"
 #include "asor/ordering.hpp"
 #include "asor/partition.hpp"
+#include "distribution.hpp"
 #include "job.hpp"
 
 namespace asor {
@@ -68,6 +69,9 @@ struct engine::impl {
   progress_callback callback;
   prepared_method prep;
   std::optional<preparation_key> prepared_for;  ///< the key prep was made for; empty: none
+  /// The other processes of a distributed solve (make_distributed_engine); null for shared
+  /// memory. `user` is then this rank's rows, with ghost columns (distribution.hpp).
+  std::shared_ptr<detail::distribution> dist;
 
   /// Prepares for \p o (unless prep was made for the same key). Runs on the solve thread.
   /// \returns false when the preparation of an earlier solve was reused.
@@ -98,6 +102,12 @@ double initial_residual(const csr_view& A, std::span<const double> b, std::span<
 
 /// Greedy coloring: rows of color c are rows[offsets[c] .. offsets[c+1]).
 void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>& offsets);
+
+/// The omega estimate from Lanczos's tridiagonal matrix (diagonal \p alpha, off-diagonal
+/// \p beta, one shorter): its extreme eigenvalues and the factors they suggest (spectral.cpp;
+/// shared by estimate_omega and the distributed estimate).
+omega_estimate omega_from_lanczos(const std::vector<double>& alpha,
+                                  const std::vector<double>& beta);
 
 }  // namespace detail
 }  // namespace asor

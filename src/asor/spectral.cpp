@@ -15,6 +15,7 @@
 
 #include "asor/engine.hpp"
 #include "asor/sweep.hpp"
+#include "engine_impl.hpp"
 
 namespace asor {
 namespace {
@@ -119,6 +120,15 @@ omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed,
     basis.col(nxt) = w / b;
   }
 
+  return detail::omega_from_lanczos(alpha, beta);
+}
+
+namespace detail {
+
+omega_estimate omega_from_lanczos(const std::vector<double>& alpha,
+                                  const std::vector<double>& beta) {
+  omega_estimate out;
+  if (alpha.empty()) return out;
   const auto k = static_cast<Eigen::Index>(alpha.size());
   out.lanczos_steps = static_cast<int>(k);
   if (k == 1) {
@@ -147,6 +157,8 @@ omega_estimate estimate_omega(const csr_view& A, int steps, unsigned seed,
   }
   return out;
 }
+
+}  // namespace detail
 
 double residual_norm(const csr_view& A, std::span<const double> b, std::span<const double> x) {
   const int n = A.rows;
