@@ -543,6 +543,12 @@ class distributed_async final : public schedule {
       }
       std::this_thread::sleep_for(wait_pause);
     }
+    if (root_) {  // rank 0's own final counts (the others' came with their final reports)
+      for (std::size_t b = 0; b < slots_.size(); ++b) {
+        absorb(b, slots_[b].sweeps.load(std::memory_order_acquire),
+               slots_[b].residual_sq.load(std::memory_order_relaxed));
+      }
+    }
     return comm_.size() > 1 ? std::max(local_quiescent, last_report_at_) : local_quiescent;
   }
 
@@ -789,6 +795,14 @@ class distributed_block_jacobi final : public schedule {
                                            options_.direction, poll);
           if (r.interrupted) stopped.store(true, std::memory_order_relaxed);
           if (s == 0) acc += r.residual_sq;
+        }
+        if (options_.on_block_sweep && !stopped.load(std::memory_order_relaxed)) {
+          try {  // fault and delay injection, as in the asynchronous workers
+            options_.on_block_sweep(omp_get_thread_num(), blk, sweeps_ + local);
+          } catch (...) {
+            ctx_.job.fail(std::current_exception());
+            stopped.store(true, std::memory_order_relaxed);
+          }
         }
       }
     }
