@@ -9,13 +9,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "asor/config.hpp"
 #include "asor/engine.hpp"
 #include "asor/io/errors.hpp"
 #include "asor/matrix.hpp"
@@ -24,7 +27,11 @@
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
 #include "cli/plot.hpp"
+#include "cli/processes.hpp"
 #include "cli/progress_line.hpp"
+#if ASOR_HAVE_MPI
+#include "cli/mpi/session.hpp"
+#endif
 
 namespace asor::cli {
 
@@ -45,6 +52,8 @@ struct compare_args {
   std::string reference = "ldlt";
   std::string json;
   std::string plot;
+  std::string partition = "nnz";  ///< under mpirun: how rows are split over the ranks
+  std::string slow_rank;          ///< under mpirun: RANK:FACTOR, a slow rank (benchmarks)
   bool progress_on = false;
   bool progress_off = false;
   bool quiet = false;
@@ -101,6 +110,13 @@ struct direct_result {
 
 std::string label(method m) { return std::string(to_string(m)); }
 
+/// \returns "2", or "4x2" (ranks x threads) under mpirun.
+std::string threads_label(int threads) {
+  const int ranks = world().size;
+  return ranks > 1 ? std::to_string(ranks) + "x" + std::to_string(threads)
+                   : std::to_string(threads);
+}
+
 json curve_json(const solve_report& r) {
   json t = json::array();
   json res = json::array();
@@ -131,6 +147,7 @@ json run_json(const configuration& c, std::size_t i) {
   return json{
       {"method", label(c.m)},
       {"threads", r.threads},
+      {"ranks", r.ranks},
       {"repeat", static_cast<std::int64_t>(i)},
       {"status", std::string(to_string(r.reason))},
       {"converged", r.converged()},
@@ -197,6 +214,7 @@ json compare_json(const compare_args& a, const loaded_system& sys,
   j["max_sweeps"] = options.stop.max_sweeps;
   j["time_limit_seconds"] = number_or_null(options.stop.time_limit_seconds);
   j["repeat"] = a.repeat;
+  j["ranks"] = world().size;
   json m = json::array();
   for (const auto& s : a.methods) m.push_back(json(s));
   j["methods"] = std::move(m);
@@ -283,14 +301,15 @@ void print_table(const compare_args& a, const loaded_system& sys,
   } else {
     std::printf("direct solve: none (--reference none)\n\n");
   }
-  std::printf("%-13s %7s %9s %12s %9s %13s %8s %9s\n", "method", "threads", "converged",
-              "median time", "sweeps", "true residual", "vs SOR", "vs direct");
+  std::printf("%-13s %7s %9s %12s %9s %13s %8s %9s\n", "method",
+              world().distributed() ? "ranksxt" : "threads", "converged", "median time", "sweeps",
+              "true residual", "vs SOR", "vs direct");
   bool any_sequential = false;
   bool any_baseline = false;
   bool any_unconverged = false;
   for (const auto& s : rows) {
     const configuration& c = *s.c;
-    std::string th = std::to_string(c.threads);
+    std::string th = threads_label(c.threads);
     if (c.sequential) {
       th += "*";
       any_sequential = true;
@@ -359,10 +378,32 @@ struct temp_file {
   temp_file& operator=(const temp_file&) = delete;
 };
 
-int run_compare(const compare_args& a, const global_flags& global) {
-  setup_logging(global.log_level, a.quiet);
+/// \returns the methods of \p given that run across ranks under mpirun: async and block-jacobi
+/// by default. \throws usage_error for any other.
+std::vector<std::string> distributed_methods(const std::vector<std::string>& given) {
+  if (given == compare_args{}.methods) return {"async", "block-jacobi"};
+  for (const auto& name : given) {
+    if (name != "async" && name != "block-jacobi") {
+      throw usage_error("--methods " + name + ": across " + std::to_string(world().size) +
+                        " ranks only async and block-jacobi run (docs/distributed.md)");
+    }
+  }
+  return given;
+}
+
+int run_compare(const compare_args& given, const global_flags& global) {
+  // Under mpirun -np N > 1 every rank runs this function: rank 0 reads the files, times the
+  // direct solve, prints and writes; every solve runs across the ranks (docs/distributed.md).
+  const bool root = world().root();
+  const bool across_ranks = world().distributed();
+  compare_args a = given;
+  if (across_ranks) a.methods = distributed_methods(a.methods);
+  setup_logging(global.log_level, a.quiet || !root);
   const file_format format = parse_format(a.format);
   if (a.repeat < 1) throw usage_error("--repeat: must be at least 1");
+  if (!across_ranks && !a.slow_rank.empty()) {
+    throw usage_error("--slow-rank: only across MPI ranks (mpirun -np N with N > 1)");
+  }
   std::vector<method> methods;
   for (const auto& name : a.methods) {
     const auto m = method_from_string(name);
@@ -371,7 +412,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
   }
   if (methods.empty()) throw usage_error("--methods: at least one method is needed");
   std::vector<int> threads = a.threads;
-  if (threads.empty()) threads = {1, default_threads()};
+  if (threads.empty()) threads = {1, across_ranks ? default_threads_per_rank() : default_threads()};
   for (const int t : threads) {
     if (t < 1) throw usage_error("--threads: thread counts must be at least 1");
   }
@@ -381,22 +422,34 @@ int run_compare(const compare_args& a, const global_flags& global) {
   flags.method = "sor";
   const solver_options base = to_options(flags);
   const auto reference = parse_reference(a.reference);
-  if (!a.plot.empty()) find_plot_script();  // fail before the work, not after
+  if (!a.plot.empty() && root) find_plot_script();  // fail before the work, not after
 
-  const loaded_system sys = load_system(a.matrix, a.rhs, format);
+  // Rank 0 reads the input (the only rank without mpirun); every rank learns how that went.
+  loaded_system sys;
   std::vector<double> inv_diag;
-  try {
-    inv_diag = inverse_diagonal(sys.A);
-  } catch (const input_error& e) {
-    throw e.in_file(a.matrix);
+  std::exception_ptr failure;
+  if (root) {
+    try {
+      sys = load_system(a.matrix, a.rhs, format);
+      try {
+        inv_diag = inverse_diagonal(sys.A);
+      } catch (const input_error& e) {
+        throw e.in_file(a.matrix);
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
   }
-  const csr_view view = view_of(sys.A, inv_diag);
-  const int n = view.rows;
+#if ASOR_HAVE_MPI
+  if (across_ranks) share_root_outcome(failure);
+#endif
+  if (failure) std::rethrow_exception(failure);
+  const csr_view view = root ? view_of(sys.A, inv_diag) : csr_view{};
 
   // Configurations in table order: the SOR baseline first, then each method at each count.
   std::vector<configuration> configs;
   const bool sor_asked = std::find(methods.begin(), methods.end(), method::sor) != methods.end();
-  configs.push_back({method::sor, 1, true, !sor_asked, {}});
+  if (!across_ranks) configs.push_back({method::sor, 1, true, !sor_asked, {}});
   for (const method m : methods) {
     if (m == method::sor) continue;
     const bool sequential = m == method::ssor;
@@ -408,7 +461,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
   }
 
   std::optional<direct_result> direct;
-  if (reference) {
+  if (reference && root) {
     std::vector<double> times;
     direct_result d;
     d.solver = *reference;
@@ -429,19 +482,38 @@ int run_compare(const compare_args& a, const global_flags& global) {
   }
 
   install_interrupt_handler();
-  const bool show = progress_wanted(a.progress_on, a.progress_off || a.quiet);
+  const bool show = root && progress_wanted(a.progress_on, a.progress_off || a.quiet);
   const std::size_t total = configs.size() * static_cast<std::size_t>(a.repeat);
   std::size_t done = 0;
   bool stopped = false;
   // One engine per configuration, prepared at its first solve and kept for its repeats.
   std::vector<std::unique_ptr<engine>> engines;
   std::vector<solver_options> options;
+  std::span<const double> b{sys.b.data(), static_cast<std::size_t>(sys.b.size())};
+  std::size_t local_rows = static_cast<std::size_t>(view.rows);
+#if ASOR_HAVE_MPI
+  std::optional<distributed_system> split;
+  if (across_ranks) {
+    const std::vector<double> zeros(local_rows, 0.0);  // x0 = 0, rank 0's (others: empty)
+    split.emplace(view, b, zeros, a.partition);
+    b = split->b();
+    local_rows = b.size();
+  }
+#endif
   for (const auto& c : configs) {
     solver_options o = base;
     o.method = c.m;
     if (c.m == method::ssor) o.direction = sweep_direction::symmetric;
     o.threads = c.threads;
     try {
+#if ASOR_HAVE_MPI
+      if (split) {
+        inject_slow_rank(o, a.slow_rank);
+        engines.push_back(std::make_unique<engine>(split->make_engine(o)));
+        options.push_back(std::move(o));
+        continue;
+      }
+#endif
       engines.push_back(std::make_unique<engine>(view, o));
     } catch (const std::invalid_argument& e) {
       throw usage_error("invalid solver options for " + label(c.m) + " at " +
@@ -462,20 +534,26 @@ int run_compare(const compare_args& a, const global_flags& global) {
                     label(c.m).c_str(), c.threads, c.threads == 1 ? "" : "s", r + 1, a.repeat);
       progress_line line(show, options[k].stop.tolerance, prefix);
       line.show("starting");
-      vector x = vector::Zero(n);
-      solve_report rep = solve_watched(*raw, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                                       {x.data(), static_cast<std::size_t>(x.size())}, line);
+      std::vector<double> x(local_rows, 0.0);
+      solve_report rep = solve_watched(*raw, b, x, line);
       line.finish();
       log()->info("{} x{} #{}: {} in {:.4g} s, {} sweeps, true residual {:.3g}", label(c.m),
                   c.threads, r + 1, to_string(rep.reason), rep.solve_seconds, rep.sweeps.min,
                   rep.relative_residual);
       rep.provisional.clear();
       c.runs.push_back(std::move(rep));
-      if (interrupted()) stopped = true;
+      stopped = interrupted();
+#if ASOR_HAVE_MPI
+      if (across_ranks) stopped = any_rank(stopped);  // every rank leaves the loop together
+#endif
     }
   }
   if (stopped) log()->warn("interrupted: the table shows the runs done so far");
   std::erase_if(configs, [](const configuration& c) { return c.runs.empty(); });
+  const bool all = !stopped && std::all_of(configs.begin(), configs.end(),
+                                           [](const auto& c) { return c.all_converged(); });
+  const int code = all ? exit_ok : exit_not_converged;  // the same on every rank
+  if (!root) return code;
 
   const std::vector<summary_row> rows = summarize(configs, direct);
   const json report = compare_json(a, sys, configs, rows, direct, base, threads);
@@ -487,9 +565,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
     run_plot_script(tmp.path, a.plot);
     if (!a.quiet && a.json != "-") std::printf("plot: %s\n", a.plot.c_str());
   }
-  const bool all = !stopped && std::all_of(configs.begin(), configs.end(),
-                                           [](const auto& c) { return c.all_converged(); });
-  return all ? exit_ok : exit_not_converged;
+  return code;
 }
 
 }  // namespace
@@ -518,9 +594,23 @@ subcommand add_compare(CLI::App& parent, const global_flags& global) {
   add_reference_option(*app, args->reference, "Direct solver timed for 'vs direct'");
   app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
   app->add_option("--plot", args->plot, "Draw time and residual-vs-time curves to a PNG");
+  app->add_option("--partition", args->partition,
+                  "Under mpirun -np N > 1: split rows over the ranks balanced by nonzeros (nnz) "
+                  "or by METIS (metis)")
+      ->check(CLI::IsMember({"nnz", "metis"}))
+      ->capture_default_str();
+  app->add_option("--slow-rank", args->slow_rank,
+                  "Under mpirun, for benchmarks: RANK:FACTOR makes rank RANK relax FACTOR times "
+                  "slower (it sleeps after each block sweep; docs/distributed.md)");
   add_progress_flags(*app, args->progress_on, args->progress_off);
   app->add_flag("-q,--quiet", args->quiet, "No table on stdout, only errors on stderr");
+#if ASOR_HAVE_MPI
+  return {app, [args, &global] {
+            return with_remote_errors([&] { return run_compare(*args, global); });
+          }};
+#else
   return {app, [args, &global] { return run_compare(*args, global); }};
+#endif
 }
 
 }  // namespace asor::cli

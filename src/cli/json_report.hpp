@@ -46,6 +46,7 @@ struct solve_outcome {
   std::optional<double> error_vs_ones;       ///< ||x - 1|| / ||1|| when b was generated
   std::string x_out;                         ///< where x was written, empty for nowhere
   std::string history_out;                   ///< where the history was written
+  json distribution;  ///< across MPI ranks: the split and each rank's sweeps; null otherwise
 };
 
 /// \returns the `asor.solve/1` document of \p o.

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -13,17 +14,20 @@
 #include "asor/io/errors.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/processes.hpp"
+#if ASOR_HAVE_MPI
+#include "cli/mpi/session.hpp"
+#endif
 
 namespace {
 
-/// \brief One error line on stderr.
+/// \brief One error line on stderr (under mpirun: printed once, by rank 0; processes.hpp).
 void error_line(const std::string& kind, const std::string& message) {
   std::string text = message;
   for (char& c : text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  std::fprintf(stderr, "asor: %s: %s\n", kind.c_str(), text.c_str());
-  std::fflush(stderr);
+  asor::cli::report_error_line("asor: " + kind + ": " + text + "\n");
 }
 
 int run(int argc, char** argv) {
@@ -48,12 +52,9 @@ int run(int argc, char** argv) {
   std::string help_hint = "asor --help";
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+  } catch (const CLI::Success& e) {  // --help, --version: printed once, by rank 0
+    std::ostream nowhere(nullptr);
+    return world().root() ? app.exit(e) : app.exit(e, nowhere, nowhere);
   } catch (const CLI::ParseError& e) {
     for (const auto& c : commands) {
       if (c.app->parsed()) help_hint = "asor " + c.app->get_name() + " --help";
@@ -62,15 +63,20 @@ int run(int argc, char** argv) {
     return exit_usage;
   }
   for (const auto& c : commands) {
-    if (c.app->parsed()) return c.run();
+    if (!c.app->parsed()) continue;
+    // Under mpirun, solve and compare run across the ranks; the others run on rank 0 alone.
+    const std::string name = c.app->get_name();
+    if (world().distributed() && !world().root() && name != "solve" && name != "compare") {
+      return exit_ok;
+    }
+    return c.run();
   }
   error_line("error", "no subcommand given (see 'asor --help')");
   return exit_usage;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+/// \brief Runs the tool and maps every outcome to an exit code.
+int guarded_run(int argc, char** argv) {
   using namespace asor::cli;
   try {
     return run(argc, argv);
@@ -90,4 +96,16 @@ int main(int argc, char** argv) {
     error_line("internal error", "unknown exception");
     return exit_internal;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#if ASOR_HAVE_MPI
+  // Under mpirun / srun every rank runs the tool; every rank exits with the same code.
+  asor::cli::mpi_session session(argc, argv);
+  return session.finish(guarded_run(argc, argv));
+#else
+  return guarded_run(argc, argv);
+#endif
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "asor/config.hpp"
 #include "asor/engine.hpp"
 #include "asor/io/errors.hpp"
 #include "asor/io/matrix_market.hpp"
@@ -18,27 +19,13 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
+#include "cli/processes.hpp"
 #include "cli/progress_line.hpp"
+#include "cli/solve.hpp"
 
 namespace asor::cli {
 
 namespace {
-
-/// \brief The flags of `asor solve`.
-struct solve_args {
-  std::string matrix;
-  std::string rhs;
-  std::string format = "auto";
-  solver_flags solver;
-  std::string reference = "none";
-  std::string x0;
-  std::string x_out;
-  std::string history;
-  std::string json;
-  bool progress_on = false;
-  bool progress_off = false;
-  bool quiet = false;
-};
 
 bool is_sequential(method m) { return m == method::sor || m == method::ssor; }
 
@@ -62,7 +49,9 @@ std::string omega_text(const solve_report& r) {
 std::string method_text(const solve_report& r, int local_sweeps) {
   const std::string dir(to_string(r.direction));
   const std::string w = omega_text(r);
-  const std::string threads = plural(r.threads, "thread");
+  const std::string threads = r.ranks > 1
+                                  ? plural(r.ranks, "rank") + " x " + plural(r.threads, "thread")
+                                  : plural(r.threads, "thread");
   std::string text(to_string(r.method));
   switch (r.method) {
     case method::async:
@@ -86,6 +75,8 @@ std::string method_text(const solve_report& r, int local_sweeps) {
   }
   return text;
 }
+
+}  // namespace
 
 /// \brief Writes the history CSV: one row per provisional result (async with
 /// record_provisional), or per recorded sweep (synchronous methods, block "all"); verification
@@ -166,6 +157,18 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
                 o.reference_failure.c_str());
   }
   if (r.fallback_used) std::printf("fallback   %s\n", r.fallback.c_str());
+  if (r.ranks > 1 && o.distribution.is_object()) {
+    const json& d = o.distribution;
+    std::printf("ranks      %d, rows split %s, %lld ghost entries, %lld halo messages\n", r.ranks,
+                d.value("partition", std::string("nnz")).c_str(),
+                static_cast<long long>(d.value("ghosts", std::int64_t{0})),
+                static_cast<long long>(r.halo_messages));
+    for (std::size_t k = 0; k < r.rank_sweeps.size(); ++k) {
+      const sweep_stats& s = r.rank_sweeps[k];
+      std::printf("  rank %zu   sweeps min %lld  mean %.1f  max %lld\n", k,
+                  static_cast<long long>(s.min), s.mean, static_cast<long long>(s.max));
+    }
+  }
   if (!o.x_out.empty()) std::printf("output     x written to %s\n", o.x_out.c_str());
   if (!o.history_out.empty()) {
     std::printf("history    %s (%zu rows)\n", o.history_out.c_str(), history_rows);
@@ -173,8 +176,32 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
   std::fflush(stdout);
 }
 
+vector load_initial_guess(const std::string& path, file_format format, Eigen::Index rows) {
+  vector x = load_vector(path, format);
+  if (x.size() != rows) {
+    throw input_error(path, 0,
+                      "initial guess has " + std::to_string(x.size()) +
+                          " entries, the matrix has " + std::to_string(rows) + " rows");
+  }
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i])) {
+      throw input_error(path, 0,
+                        "entry " + std::to_string(i) + " of the initial guess is not finite");
+    }
+  }
+  return x;
+}
+
+namespace {
+
 int run_solve(const solve_args& a, const global_flags& global) {
+#if ASOR_HAVE_MPI
+  if (world().distributed()) return run_solve_distributed(a, global);  // mpirun -np N, N > 1
+#endif
   setup_logging(global.log_level, a.quiet);
+  if (!a.slow_rank.empty()) {
+    throw usage_error("--slow-rank: only across MPI ranks (mpirun -np N with N > 1)");
+  }
   const file_format format = parse_format(a.format);
   solver_options options = to_options(a.solver);
   if (options.threads == 0) options.threads = default_threads();
@@ -192,20 +219,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   const int n = static_cast<int>(sys.A.rows());
 
   vector x = vector::Zero(n);
-  if (!a.x0.empty()) {
-    x = load_vector(a.x0, format);
-    if (x.size() != n) {
-      throw input_error(a.x0, 0,
-                        "initial guess has " + std::to_string(x.size()) +
-                            " entries, the matrix has " + std::to_string(n) + " rows");
-    }
-    for (Eigen::Index i = 0; i < x.size(); ++i) {
-      if (!std::isfinite(x[i])) {
-        throw input_error(a.x0, 0,
-                          "entry " + std::to_string(i) + " of the initial guess is not finite");
-      }
-    }
-  }
+  if (!a.x0.empty()) x = load_initial_guess(a.x0, format, n);
 
   std::vector<double> inv_diag;
   try {
@@ -293,6 +307,14 @@ subcommand add_solve(CLI::App& parent, const global_flags& global) {
   app->add_option("--x-out", args->x_out, "Write the solution x (Matrix Market array)");
   app->add_option("--history", args->history, "Write the residual history (CSV)");
   app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
+  app->add_option("--partition", args->partition,
+                  "Under mpirun -np N > 1: split rows over the ranks balanced by nonzeros (nnz) "
+                  "or by METIS (metis)")
+      ->check(CLI::IsMember({"nnz", "metis"}))
+      ->capture_default_str();
+  app->add_option("--slow-rank", args->slow_rank,
+                  "Under mpirun, for benchmarks: RANK:FACTOR makes rank RANK relax FACTOR times "
+                  "slower (it sleeps after each block sweep; docs/distributed.md)");
   add_progress_flags(*app, args->progress_on, args->progress_off);
   app->add_flag("-q,--quiet", args->quiet,
                 "No summary on stdout, no progress line, only errors on stderr");
