@@ -28,6 +28,7 @@ const char* const solve_keys[] = {"schema",
                                   "n",
                                   "nnz",
                                   "threads",
+                                  "ranks",
                                   "blocks",
                                   "local_sweeps",
                                   "l1",
@@ -53,7 +54,8 @@ const char* const solve_keys[] = {"schema",
                                   "error_vs_ones",
                                   "fallback",
                                   "x_out",
-                                  "history_out"};
+                                  "history_out",
+                                  "distribution"};
 
 json parse_object(const std::string& text) {
   json v = json::parse(text);
