@@ -22,11 +22,11 @@ using namespace std::chrono_literals;
 TEST(DistributedTermination, NeverConvergedOnStaleDataUnderInjectedRankDelays) {
   const watchdog dog(900s, "termination stress");
   const std::uint64_t seed = test_seed(20261216);
-  const int solves = std::max(20, static_cast<int>(300 * stress_scale()));
+  const int solves = std::max(20, static_cast<int>(200 * stress_scale()));
   std::mt19937_64 rng(seed);  // the same sequence on every rank
-  const root_system problems[] = {root_system([] { return poisson2d(16); }),
-                                  root_system([] { return random_spd(300, 5, 7); }),
-                                  root_system([] { return anisotropic2d(12, 0.05); })};
+  const root_system problems[] = {root_system([] { return poisson2d(12); }),
+                                  root_system([] { return random_spd(150, 5, 7); }),
+                                  root_system([] { return anisotropic2d(10, 0.1); })};
   std::vector<distributed_matrix> split;
   for (const auto& p : problems) {
     split.push_back(distributed_matrix::scatter(MPI_COMM_WORLD, p.view()));
@@ -41,9 +41,9 @@ TEST(DistributedTermination, NeverConvergedOnStaleDataUnderInjectedRankDelays) {
     o.method = k % 5 == 4 ? method::block_jacobi : method::async;
     o.threads = 1;
     o.blocks = 1 + static_cast<int>(rng() % 3);
-    o.omega = std::uniform_real_distribution<double>(0.7, 1.2)(rng);
+    o.omega = std::uniform_real_distribution<double>(0.9, 1.3)(rng);
     o.local_sweeps = 1 + static_cast<int>(rng() % 2);
-    o.stop.tolerance = std::pow(10.0, -std::uniform_real_distribution<double>(6, 10)(rng));
+    o.stop.tolerance = std::pow(10.0, -std::uniform_real_distribution<double>(6, 9)(rng));
     const bool tight = rng() % 4 == 0;
     o.stop.max_sweeps = tight ? 3 + static_cast<std::int64_t>(rng() % 10) : 1000000000;
     o.stop.time_limit_seconds = 60;
@@ -54,7 +54,7 @@ TEST(DistributedTermination, NeverConvergedOnStaleDataUnderInjectedRankDelays) {
         std::minstd_rand local(stall_seed + static_cast<unsigned>(block * 7919) +
                                static_cast<unsigned>(sweeps));
         if (local() % 4 == 0)
-          std::this_thread::sleep_for(std::chrono::microseconds(local() % 3000));
+          std::this_thread::sleep_for(std::chrono::microseconds(local() % 1000));
       };
     }
     const outcome out = solve_on(split[which], problems[which], o);
