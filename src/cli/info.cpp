@@ -15,6 +15,7 @@
 #include "asor/engine.hpp"
 #include "asor/io/errors.hpp"
 #include "asor/matrix.hpp"
+#include "asor/spectral.hpp"
 #include "asor/validate.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
@@ -164,6 +165,39 @@ std::string bytes_text(double b) {
   return buf;
 }
 
+/// \brief The estimate's lines: both ends with their error bounds, and what it cost.
+void print_estimate(const omega_estimate& e) {
+  const auto bound = [](double err, double value) {
+    if (err == 0.0) return std::string("exact");
+    if (!(err < std::abs(value))) return "not resolved: error bound " + sci(err);
+    return "error bound " + sci(err) + " = " + fixed(100.0 * err / std::abs(value), 2) + " %";
+  };
+  std::printf("lambda_min    %s of D^-1 A, true value in [%s, %s] (%s)\n",
+              sci(e.lambda_min, 4).c_str(), sci(e.lambda_min_lower(), 4).c_str(),
+              sci(e.lambda_min, 4).c_str(), bound(e.lambda_min_error, e.lambda_min).c_str());
+  std::printf("lambda_max    %s of D^-1 A, true value in [%s, %s] (%s)\n",
+              fixed(e.lambda_max, 6).c_str(), fixed(e.lambda_max, 6).c_str(),
+              fixed(e.lambda_max_upper(), 6).c_str(),
+              bound(e.lambda_max_error, e.lambda_max).c_str());
+  std::printf(
+      "estimate      Lanczos, %d steps, %s sweeps of cost (budget %s; beta %s more), %s; %s; "
+      "Jacobi rho %s\n",
+      e.lanczos_steps, fixed(e.cost_sweeps - e.beta_cost_sweeps, 1).c_str(),
+      fixed(e.budget_sweeps, 1).c_str(), fixed(e.beta_cost_sweeps, 1).c_str(),
+      duration(e.seconds).c_str(),
+      e.exact       ? "exact (the Krylov space is invariant)"
+      : e.converged ? "converged"
+                    : "stopped by the budget",
+      fixed(e.jacobi_rho, 6).c_str());
+  std::printf("ordering      %s\n",
+              e.consistently_ordered ? "consistently ordered (Young's theory holds for SOR)"
+              : e.bipartite          ? "bipartite graph, not consistently ordered as given"
+                                     : "not consistently ordered (the graph is not bipartite)");
+  if (!std::isnan(e.beta)) {
+    std::printf("beta          %s = rho(D^-1 L D^-1 U) (SSOR's rule)\n", fixed(e.beta, 4).c_str());
+  }
+}
+
 int run_info(const info_args& a, const global_flags& global) {
   setup_logging(global.log_level, false);
   if (a.spd_check_limit < 0) throw usage_error("--spd-check-limit: must be >= 0");
@@ -228,19 +262,61 @@ int run_info(const info_args& a, const global_flags& global) {
     const std::vector<double> inv_diag = inverse_diagonal(A);
     const csr_view view = view_of(A, inv_diag);
     sweep_bytes = view.sweep_bytes(0, view.rows);
-    if (symmetric) est = estimate_omega(view);
+    if (symmetric) {
+      spectral_options so;
+      so.estimate_beta = true;  // for SSOR's rule
+      est = estimate_omega(view, so);
+    }
   } else {
     // The kernels need 1 / a_ii; the byte count does not depend on it.
     const double entries = static_cast<double>(nnz);
     sweep_bytes = entries * 12.0 + static_cast<double>(rows) * 36.0;
   }
   j["bytes_per_sweep"] = number_or_null(sweep_bytes);
+  // The omega each method would start from, with the threads a solve would use by default.
+  const int threads = default_threads();
+  struct method_row {
+    const char* name;
+    method m;
+    sweep_direction d;
+    int threads;
+  };
+  const method_row method_rows[] = {
+      {"sor", method::sor, sweep_direction::forward, 1},
+      {"ssor", method::ssor, sweep_direction::symmetric, 1},
+      {"jacobi", method::jacobi, sweep_direction::forward, threads},
+      {"multicolor", method::multicolor, sweep_direction::forward, threads},
+      {"block-jacobi", method::block_jacobi, sweep_direction::forward, threads},
+      {"async", method::async, sweep_direction::forward, threads},
+  };
+  std::vector<omega_choice> choices;
   if (est) {
-    j["omega_estimate"] =
-        json{{"jacobi_rho", est->jacobi_rho},      {"lambda_min", est->lambda_min},
-             {"lambda_max", est->lambda_max},      {"omega", est->omega},
-             {"jacobi_omega", est->jacobi_omega},  {"lanczos_steps", est->lanczos_steps},
-             {"meaningful", est->jacobi_rho < 1.0}};
+    json methods = json::object();
+    for (const method_row& r : method_rows) {
+      choices.push_back(choose_omega(*est, r.m, r.d, r.threads));
+      const omega_choice& c = choices.back();
+      methods[r.name] =
+          json{{"omega", c.omega},     {"omega_min", c.omega_min}, {"omega_max", c.omega_max},
+               {"threads", r.threads}, {"heuristic", c.heuristic}, {"rule", c.rule},
+               {"reason", c.reason}};
+    }
+    j["omega_estimate"] = json{{"lambda_min", est->lambda_min},
+                               {"lambda_min_error", est->lambda_min_error},
+                               {"lambda_max", est->lambda_max},
+                               {"lambda_max_error", est->lambda_max_error},
+                               {"beta", number_or_null(est->beta)},
+                               {"bipartite", est->bipartite},
+                               {"consistently_ordered", est->consistently_ordered},
+                               {"jacobi_rho", est->jacobi_rho},
+                               {"converged", est->converged},
+                               {"exact", est->exact},
+                               {"lanczos_steps", est->lanczos_steps},
+                               {"cost_sweeps", est->cost_sweeps},
+                               {"beta_cost_sweeps", est->beta_cost_sweeps},
+                               {"budget_sweeps", est->budget_sweeps},
+                               {"predicted_sor_sweeps", est->predicted_sweeps},
+                               {"seconds", est->seconds},
+                               {"methods", methods}};
   } else {
     j["omega_estimate"] = nullptr;
   }
@@ -265,23 +341,19 @@ int run_info(const info_args& a, const global_flags& global) {
                 percent(dg.strictly_dominant, rows).c_str());
     std::printf("SPD           %s (%s)\n", spd.verdict.c_str(), spd.detail.c_str());
     if (est) {
-      std::printf("Jacobi rho    %s (Lanczos, %d steps; eigenvalues of D^-1 A in [%s, %s])\n",
-                  fixed(est->jacobi_rho, 4).c_str(), est->lanczos_steps,
-                  sci(est->lambda_min, 2).c_str(), sci(est->lambda_max, 2).c_str());
-      if (est->jacobi_rho < 1.0) {
-        std::printf(
-            "omega         %s suggested for SOR (Young: 2 / (1 + sqrt(1 - rho^2))); "
-            "Jacobi weight %s\n",
-            fixed(est->omega, 3).c_str(), fixed(est->jacobi_omega, 3).c_str());
-      } else {
-        std::printf(
-            "omega         no suggestion: rho >= 1, Jacobi diverges (SOR with omega in "
-            "(0, 2) still converges on SPD); Jacobi weight %s\n",
-            fixed(est->jacobi_omega, 3).c_str());
+      print_estimate(*est);
+      std::printf(
+          "omega         where each method starts (auto; %d threads for the parallel ones):\n",
+          threads);
+      for (std::size_t k = 0; k < choices.size(); ++k) {
+        const omega_choice& c = choices[k];
+        std::printf("  %-12s %.6f  %s%s\n", method_rows[k].name, c.omega, c.rule.c_str(),
+                    c.heuristic ? "  (heuristic)" : "");
+        std::printf("  %-12s   why: %s\n", "", c.reason.c_str());
       }
     } else {
       std::printf(
-          "Jacobi rho    not estimated (needs a symmetric matrix with a positive "
+          "lambda        not estimated (needs a symmetric matrix with a positive "
           "diagonal)\n");
     }
     std::printf("sweep bytes   %s per sweep (12 B per entry, 36 B per row)\n",
