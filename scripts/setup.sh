@@ -112,12 +112,11 @@ cmd_demo() {
   local A="$work/poisson2d_256.mtx"
   log "demo: 2D Poisson, 256 x 256 grid (65536 unknowns), in $work"
   run "$asor" generate poisson2d --n 256 -o "$A"
-  log "demo: asynchronous SOR, omega estimated, checked against a direct LDL^T solve"
-  run "$asor" solve "$A" --method async --omega auto --tol 1e-8 --reference ldlt \
-    --json "$work/solve.json"
+  log "demo: asynchronous SOR, omega estimated (the default), checked against a direct LDL^T solve"
+  run "$asor" solve "$A" --method async --tol 1e-8 --reference ldlt --json "$work/solve.json"
   log "demo: asynchronous vs block-Jacobi vs sequential SOR, 1 and 2 threads"
   local rc=0
-  run "$asor" compare "$A" --methods async,block-jacobi,sor --threads 1,2 --omega auto \
+  run "$asor" compare "$A" --methods async,block-jacobi,sor --threads 1,2 \
     --json "$work/compare.json" --plot "$work/compare.png" || rc=$?
   # Exit code 3: a run stopped without converging; that is a result of the comparison, not a
   # failure of the demo (the table says which and why).

@@ -129,7 +129,8 @@ void add_solver_flags(CLI::App& app, solver_flags& flags) {
       ->check(CLI::IsMember({"forward", "backward", "symmetric"}))
       ->capture_default_str();
   app.add_option("--omega", flags.omega,
-                 "Relaxation factor in (0, 2), or 'auto' to estimate it (Jacobi: the weight)")
+                 "Relaxation factor in (0, 2), kept as given, or 'auto': estimated for the method "
+                 "(Jacobi: the weight; see asor info)")
       ->capture_default_str();
   app.add_option("--blocks", flags.blocks,
                  "Row blocks (0 = one per thread for synchronous methods, 4 per thread for async)")

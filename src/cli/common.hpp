@@ -81,7 +81,7 @@ loaded_system load_system(const std::string& matrix_path, const std::string& rhs
 struct solver_flags {
   std::string method = "async";
   std::string direction = "forward";
-  std::string omega = "1";
+  std::string omega = "auto";
   std::string fallback = "none";
   std::string ordering = "auto";
   int threads = 0;  ///< 0 = asor::default_threads()

@@ -50,8 +50,7 @@ std::string plural(long long count, const char* word) {
 std::string omega_text(const solve_report& r) {
   char buf[128];
   if (r.omega_auto) {
-    std::snprintf(buf, sizeof buf, "%.3f = auto from Jacobi rho %.4f", r.omega,
-                  r.estimated_jacobi_rho);
+    std::snprintf(buf, sizeof buf, "%.3f = auto", r.omega);
   } else {
     std::snprintf(buf, sizeof buf, "%.3f", r.omega);
   }
