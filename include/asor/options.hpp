@@ -44,6 +44,12 @@ enum class fallback_policy {
 /// exception stops the solve and reaches the caller of solve). Empty in production.
 using worker_hook = std::function<void(int worker, int block, std::int64_t sweeps)>;
 
+/// \brief Fault-injection hook, called by the thread that runs the decision loop each time it is
+/// about to evaluate the stopping rules (the coordinator thread for async, the solving thread
+/// after each sweep of a synchronous method). It may throw, std::bad_alloc included: the solve
+/// stops with stop_reason::failed and the exception reaches the caller. Empty in production.
+using decision_hook = std::function<void()>;
+
 /// \brief Options of a solve. Defaults are safe for any SPD matrix.
 struct solver_options {
   asor::method method = asor::method::async;
@@ -61,13 +67,16 @@ struct solver_options {
   asor::ordering ordering = asor::ordering::automatic;
   fallback_policy fallback = fallback_policy::none;
   stop_criteria stop;  ///< tolerance, budgets, divergence
-  /// minimum interval between progress callbacks; 0 = every coordinator tick (async) / sweep
-  double progress_interval_seconds = 0.0;
+  /// minimum interval between two progress callbacks (they get the newest snapshot, never a
+  /// backlog); 0 = every new snapshot, as fast as the callback takes them
+  double progress_interval_seconds = 0.1;
   /// how often the coordinator drains provisional results and decides (async)
   std::chrono::microseconds coordinator_period{200};
-  bool record_provisional = false;      ///< keep every provisional result in the report (async)
-  std::int64_t history_limit = 100000;  ///< points kept in the report's residual history
-  worker_hook on_block_sweep;           ///< fault injection (tests only)
+  bool record_provisional = false;          ///< keep every provisional result in the report (async)
+  std::int64_t history_limit = 100000;      ///< points kept in the report's residual history
+  std::int64_t provisional_limit = 100000;  ///< records kept when record_provisional (thinned)
+  worker_hook on_block_sweep;               ///< fault injection (tests only)
+  decision_hook on_decision;                ///< fault injection (tests only)
 };
 
 /// \brief Threads to use by default: OMP_NUM_THREADS, then SLURM_CPUS_PER_TASK, then the

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "asor/cancellation.hpp"
 #include "asor/csr_view.hpp"
 
 namespace asor {
@@ -43,7 +44,10 @@ int bandwidth(const csr_view& A, std::span<const int> order);
 /// A symmetric pattern (every validated SPD matrix has one, except for explicitly stored zeros
 /// without their mirror) is what the method is meant for; rows the one-way entries of another
 /// pattern leave unreached are placed first, in their original order.
-std::vector<int> reverse_cuthill_mckee(const csr_view& A);
+/// \p stop is polled for every connected component and every 4096 vertices of the start-vertex
+/// searches (the final numbering is one breadth-first pass); when it asks to stop,
+/// operation_cancelled is thrown.
+std::vector<int> reverse_cuthill_mckee(const csr_view& A, const stop_predicate& stop = {});
 
 /// \brief P A P^T in CSR form, owned: row r is row order[r] of A, columns renumbered and sorted.
 struct permuted_matrix {

@@ -23,12 +23,17 @@ struct provisional_result {
 };
 static_assert(std::is_trivially_copyable_v<provisional_result>);
 
-/// \brief The snapshot a progress callback receives (on the coordinator thread only).
+/// \brief A snapshot of a running solve: what a progress callback receives and what
+/// solve_handle::progress() returns.
 ///
-/// Residuals are relative (divided by ||b||) and provisional unless named `verified`.
+/// Residuals are relative (divided by ||b||) and provisional unless named `verified`. An estimate
+/// that does not exist yet is NaN, never a made-up 0: the global provisional residual exists once
+/// every block has published since the last (re)start (`all_blocks_reported`).
 struct progress {
   double elapsed_seconds = 0;
-  double provisional_residual = std::numeric_limits<double>::infinity();  ///< current estimate
+  /// current global estimate; NaN until every block has reported, +inf when some block's residual
+  /// is not finite (divergence)
+  double provisional_residual = std::numeric_limits<double>::quiet_NaN();
   /// the true relative residual of the initial guess, computed once before the first sweep
   /// (the divergence reference, as PETSc's rnorm0; not provisional)
   double initial_residual = std::numeric_limits<double>::infinity();
@@ -43,14 +48,23 @@ struct progress {
   bool all_blocks_reported = false;  ///< every block has published since the last (re)start
   int verifications = 0;             ///< true-residual checks done so far
   double last_verified_residual = std::numeric_limits<double>::quiet_NaN();
+  double omega = 1.0;         ///< the relaxation factor the workers use now
   provisional_result latest;  ///< the newest provisional result (async), if any
 };
 
 /// \brief What a progress callback asks for. Observers observe; their only power is `stop`.
 enum class callback_action { proceed, stop };
 
-/// \brief A progress observer. Called on the coordinator thread (async) or the solving thread
-/// (synchronous methods); it must not call back into the solver except `cancel()`.
+/// \brief A progress observer.
+///
+/// Called on an observer thread of its own, never on a thread that relaxes or decides: a callback
+/// may be slow, block or throw, and the stopping rules, budgets and cancel still act on time. It
+/// receives the newest snapshot, at most every `solver_options::progress_interval_seconds`,
+/// never a backlog. Returning `stop` stops the solve with stop_reason::user_stop; throwing stops it
+/// with stop_reason::failed and the exception reaches the caller of solve() / get(). An answer
+/// that arrives after the solve has already stopped is ignored, but solve() and get() return only
+/// once the call in progress has returned (a callback may use the caller's stack). A callback must
+/// not call back into the solver except `cancel()`.
 using progress_callback = std::function<callback_action(const progress&)>;
 
 }  // namespace asor

@@ -58,10 +58,17 @@ struct solve_report {
   int failed_verifications = 0;  ///< checks that found the estimate too optimistic
 
   double setup_seconds = 0;  ///< omega estimate, coloring, partition (before the first sweep)
+  /// the engine reused the preparation of an earlier solve (setup_seconds is that one's time)
+  bool setup_reused = false;
   double solve_seconds = 0;  ///< from the first sweep to the returned x (verification included)
-  /// from the coordinator's stop decision to the last worker returned, at the final stop (async)
+  /// from the stop decision (the decision loop's, a cancel, a callback's stop, the deadline) to
+  /// the moment x was quiescent (every worker returned), at the final stop; every method. NaN when
+  /// the solve never relaxed (b = 0, cancelled during preparation).
   double cancel_latency_seconds = std::numeric_limits<double>::quiet_NaN();
   double max_cancel_latency_seconds = std::numeric_limits<double>::quiet_NaN();  ///< over stops
+  /// time the solve waited, after x was final, for a progress callback still running (the callback
+  /// runs on its own thread; solve() returns only once it has returned)
+  double observer_wait_seconds = 0;
 
   bool fallback_used = false;
   std::string fallback;  ///< what the fallback did, empty when none
@@ -69,8 +76,15 @@ struct solve_report {
   std::int64_t provisional_results = 0;          ///< published by workers
   std::int64_t provisional_results_dropped = 0;  ///< lost because a ring was full (never blocks)
 
-  std::vector<history_point> history;           ///< global estimate over time
-  std::vector<provisional_record> provisional;  ///< every result, when record_provisional
+  /// global estimate over time: at most solver_options::history_limit points (thinned to every
+  /// other point, then recorded half as often, whenever the limit is reached; verifications kept)
+  std::vector<history_point> history;
+  /// every result, when record_provisional: at most solver_options::provisional_limit records,
+  /// thinned the same way as the history
+  std::vector<provisional_record> provisional;
+
+  /// what ended the solve when reason == stop_reason::failed (the exception's message)
+  std::string error;
 
   [[nodiscard]] bool converged() const noexcept { return reason == stop_reason::converged; }
 };

@@ -12,6 +12,7 @@
 #include <limits>
 #include <string>
 
+#include "asor/cancellation.hpp"
 #include "asor/csr_view.hpp"
 #include "asor/options.hpp"
 
@@ -89,8 +90,11 @@ struct omega_estimate {
 /// reduction adds fixed chunks in a fixed order: the result does not depend on the number of
 /// OpenMP threads. The graph tests (bipartite, consistently ordered) are one breadth-first pass
 /// over the pattern.
+/// \p stop is polled before every Lanczos step and before the graph tests; when it asks to stop,
+/// operation_cancelled is thrown (the engine's preparation is cancellable).
 /// \pre A is a valid view of a symmetric matrix with a positive diagonal.
-omega_estimate estimate_omega(const csr_view& A, const spectral_options& o = {});
+omega_estimate estimate_omega(const csr_view& A, const spectral_options& o = {},
+                              const stop_predicate& stop = {});
 
 /// \brief The omega a method starts from, the range an adaptive controller may move it in, and
 /// why (the rule, its reference, and whether it is only a heuristic).

@@ -20,6 +20,7 @@ enum class stop_reason : int {
   stagnated = -4,   ///< no 1 % improvement over stagnation_window sweeps
   user_stop = -5,   ///< a progress callback returned callback_action::stop
   cancelled = -6,   ///< cancel() was called
+  failed = -7,      ///< an exception ended the solve (solve_report::error says which)
 };
 
 /// \returns a stable lower-case name ("converged", "max_sweeps", ...).
@@ -38,7 +39,8 @@ struct stop_criteria {
   /// \returns `none` to go on; `converged` means *candidate*: the engine verifies the true
   /// residual before it reports convergence; any negative reason means stop now.
   /// Order: non-finite estimate (diverged), converged candidate, sustained growth (diverged),
-  /// stagnation, max sweeps, time limit.
+  /// stagnation, max sweeps, time limit. An estimate that does not exist yet (NaN while
+  /// `all_blocks_reported` is false) decides nothing; the budgets still apply.
   [[nodiscard]] stop_reason evaluate(const progress& p) const noexcept;
 };
 

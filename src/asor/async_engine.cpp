@@ -1,7 +1,10 @@
-// The asynchronous engine: OpenMP workers relax their blocks with no barrier and publish
+// The asynchronous schedule: OpenMP workers relax their blocks with no barrier and publish
 // provisional results; a coordinator on a Boost.Asio io_context (its own thread, one strand)
-// drains them, calls the progress callback, decides, and cancels the workers. Convergence is
-// reported only after the true residual is verified on a quiescent x (docs/termination.md).
+// drains them, runs the decision loop and publishes snapshots. It never calls the progress
+// callback (the observer thread does), so a slow callback cannot delay a decision. Stops go
+// through the job's stop_control, which the workers poll every `poll_rows` rows together with the
+// clock. Convergence is reported only after the driver has verified the true residual on a
+// quiescent x (docs/termination.md).
 
 #include <omp.h>
 
@@ -18,15 +21,11 @@
 #include <future>
 #include <limits>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <stop_token>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-#include "asor/logging.hpp"
-#include "asor/monitor.hpp"
+#include "asor/sweep.hpp"
 #include "engine_impl.hpp"
+#include "schedule.hpp"
 
 namespace asor::detail {
 namespace {
@@ -42,13 +41,12 @@ struct alignas(64) block_slot {
   std::atomic<std::int64_t> sweeps{0};
   std::atomic<double> residual_sq{0.0};
   std::atomic<double> seconds{0.0};
+  std::atomic<int> worker{-1};
 };
 
-/// Per-worker single-producer single-consumer ring of provisional results. The worker never
-/// waits: when the ring is full the result is dropped (counted), the block's slot still has it.
-/// Only solves that want every result (a per-result callback, record_provisional) have rings:
-/// for the others the slots carry everything the coordinator uses, and 256 kB per worker is
-/// more than a small matrix itself.
+/// Per-worker single-producer single-consumer ring of provisional results, only when the report
+/// records every result (record_provisional): the slots carry everything the decisions use. The
+/// worker never waits: when the ring is full the result is dropped (counted).
 using result_ring = boost::lockfree::spsc_queue<provisional_result>;
 constexpr std::size_t ring_capacity = 8192;
 
@@ -59,9 +57,10 @@ struct alignas(64) worker_pass {
   std::atomic<double> residual_sq{std::numeric_limits<double>::infinity()};
   /// Provisional results this worker published (its own line: no counter shared by workers).
   std::atomic<std::int64_t> published{0};
+  std::atomic<std::int64_t> dropped{0};  ///< results its full ring could not take
 };
 
-/// Shared state of one solve, touched by workers and the coordinator.
+/// State shared by the workers and the coordinator during one job.
 struct shared_state {
   shared_state(int blocks, int workers, bool with_rings)
       : slots(static_cast<std::size_t>(blocks)), passes(static_cast<std::size_t>(workers)) {
@@ -71,44 +70,27 @@ struct shared_state {
         rings.push_back(std::make_unique<result_ring>(ring_capacity));
       }
     }
-    dropped = std::make_unique<std::atomic<std::int64_t>[]>(static_cast<std::size_t>(workers));
   }
   std::vector<block_slot> slots;
   std::vector<worker_pass> passes;
   std::vector<std::unique_ptr<result_ring>> rings;
-  std::unique_ptr<std::atomic<std::int64_t>[]> dropped;
   /// Early tick: when the workers' pass residuals sum to at most this (absolute, squared: the
   /// effective tolerance times ||b||, squared), the worker that sees it asks the coordinator for a
   /// tick now instead of at the next period. Armed by the coordinator after each tick; the first
   /// worker to see the sum below it disarms it, so at most one early tick is queued at a time.
   std::atomic<double> wake_threshold_sq{-1.0};
   std::atomic<bool> wake_armed{false};
-  std::mutex error_mutex;
-  std::exception_ptr error;  // first exception of a worker or a callback (first wins)
-
-  void fail(std::exception_ptr e) {
-    const std::lock_guard lock(error_mutex);
-    if (!error) error = std::move(e);
-  }
-};
-
-/// What the coordinator decided in one round, handed to the solving thread.
-struct round_outcome {
-  stop_reason reason = stop_reason::none;
-  clock::time_point decided{};
-  bool decided_at_all = false;
 };
 
 /// The coordinator: all of its state is touched only by handlers on its strand (one thread).
+/// Every handler body runs under a try: an exception (std::bad_alloc included) fails the job,
+/// which stops the round; it never escapes io_context::run.
 class coordinator {
  public:
-  coordinator(engine::impl& e, shared_state& s, monitor& mon, clock::time_point t0,
-              solve_report& report)
-      : e_(e),
+  coordinator(const schedule_context& ctx, shared_state& s)
+      : ctx_(ctx),
+        options_(ctx.job.options),
         s_(s),
-        mon_(mon),
-        t0_(t0),
-        report_(report),
         strand_(asio::make_strand(ioc_)),
         timer_(strand_),
         guard_(asio::make_work_guard(ioc_)),
@@ -125,79 +107,114 @@ class coordinator {
   coordinator(const coordinator&) = delete;
   coordinator& operator=(const coordinator&) = delete;
 
-  /// Starts a round: from now on the coordinator may stop \p workers. Does not wait for the
-  /// coordinator's thread: the workers start at once (waking a thread on an idle virtual CPU can
-  /// take milliseconds), and whatever they publish before the handler runs is drained after it
-  /// (handlers on the strand run in the order they were posted).
-  void begin_round(std::stop_source workers) {
-    asio::post(strand_, [this, workers = std::move(workers)]() mutable {
-      workers_ = std::move(workers);
-      outcome_ = {};
-      round_start_sweeps_ = known_sweeps_;
-      fresh_blocks_ = 0;
-      fresh_.assign(known_sweeps_.size(), false);
-      candidate_.clear();
-      mon_.restart_window();
-      active_ = true;
-      arm_wake();
-      schedule();
+  /// Starts a round. Does not wait for the coordinator's thread: the workers start at once
+  /// (waking a thread on an idle virtual CPU can take milliseconds), and whatever they publish
+  /// before the handler runs is drained after it (handlers on the strand run in posting order).
+  void begin_round() {
+    asio::post(strand_, [this] {
+      guarded([this] {
+        round_start_sweeps_ = known_sweeps_;
+        fresh_blocks_ = 0;
+        fresh_.assign(known_sweeps_.size(), false);
+        candidate_.clear();
+        ctx_.mon.restart_window();
+        active_ = true;
+        arm_wake();
+        schedule();
+      });
     });
   }
 
   /// Called by a worker (any thread) that sees the estimate below the tolerance: a tick now.
   void wake() {
     asio::post(strand_, [this] {
-      if (active_ && !outcome_.decided_at_all) tick();
+      if (active_ && !decided()) guarded([this] { tick(); });
     });
   }
 
-  /// Ends the round after the workers have returned; returns what was decided.
-  round_outcome end_round() {
-    std::promise<round_outcome> ended;
+  /// Ends the round after the workers have returned: drains what they published last and, when
+  /// nobody decided the round (every block used its sweep budget), decides it from the final
+  /// estimate. Blocks until that is done.
+  void end_round() {
+    std::promise<void> ended;
     auto result = ended.get_future();
     asio::post(strand_, [this, &ended] {
       active_ = false;
       timer_.cancel();
-      drain();  // results published between the last tick and the workers' return
-      ended.set_value(outcome_);
+      guarded([this] {
+        drain();
+        if (!decided()) {
+          // x is quiescent: a candidate needs no confirmation (the driver verifies it).
+          stop_reason reason = observe_and_evaluate();
+          if (reason == stop_reason::none) reason = stop_reason::max_sweeps;
+          ctx_.job.control.decide(reason);
+        }
+        ctx_.job.board.publish(ctx_.mon.snapshot());
+      });
+      ended.set_value();
     });
-    return result.get();
+    result.get();
   }
+
+  /// \pre no round runs (called at the end, by the solving thread)
+  [[nodiscard]] std::vector<provisional_record>& records() { return records_; }
 
  private:
+  template <class F>
+  void guarded(F&& body) noexcept {
+    try {
+      body();
+    } catch (...) {
+      ctx_.job.fail(std::current_exception());
+    }
+  }
+
+  [[nodiscard]] bool decided() const { return ctx_.job.control.decision() != stop_reason::none; }
+
   void schedule() {
-    timer_.expires_after(e_.options.coordinator_period);
+    timer_.expires_after(options_.coordinator_period);
     timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || !active_) return;
-      tick();
-      if (active_ && !outcome_.decided_at_all) schedule();
+      if (ec || !active_ || decided()) return;
+      guarded([this] { tick(); });
+      if (active_ && !decided()) schedule();
     });
   }
 
-  /// Takes the newest value of each block: from the rings (in order), then from the slots
-  /// (which also carry results a full ring dropped).
+  /// Takes the newest value of each block: from the rings (in order, for the records), then from
+  /// the slots (which also carry results a full ring dropped).
   void drain() {
     provisional_result r;
-    const bool per_result_callbacks = e_.callback && e_.options.progress_interval_seconds <= 0.0;
     for (auto& ring : s_.rings) {
       while (ring->pop(r)) {
         const auto b = static_cast<std::size_t>(r.block);
         if (r.sweeps > known_sweeps_[b]) absorb(b, r.sweeps, r.provisional_residual_sq);
-        if (e_.options.record_provisional) {
-          report_.provisional.push_back({r, global_estimate()});
-        }
-        if (per_result_callbacks && active_) {
-          mon_.snapshot().latest = r;
-          call_back(r.seconds);
-        }
+        record(r);
       }
     }
     for (std::size_t b = 0; b < s_.slots.size(); ++b) {
-      const std::int64_t sw = s_.slots[b].sweeps.load(std::memory_order_acquire);
+      const block_slot& slot = s_.slots[b];
+      const std::int64_t sw = slot.sweeps.load(std::memory_order_acquire);
       if (sw > known_sweeps_[b]) {
-        absorb(b, sw, s_.slots[b].residual_sq.load(std::memory_order_relaxed));
+        const double residual_sq = slot.residual_sq.load(std::memory_order_relaxed);
+        absorb(b, sw, residual_sq);
+        const double seconds = slot.seconds.load(std::memory_order_relaxed);
+        if (seconds >= latest_.seconds) {
+          latest_ = {static_cast<int>(b), slot.worker.load(std::memory_order_relaxed), sw,
+                     residual_sq, seconds};
+        }
       }
     }
+    ctx_.mon.snapshot().latest = latest_;
+  }
+
+  /// Keeps \p r in the report's records (record_provisional), at most provisional_limit of them.
+  void record(const provisional_result& r) {
+    if (options_.provisional_limit == 0) return;
+    if (++record_counter_ % record_stride_ != 0) return;
+    const bool all = fresh_blocks_ == static_cast<int>(latest_sq_.size());
+    records_.push_back({r, all ? global_estimate() : std::numeric_limits<double>::quiet_NaN()});
+    thin_when_full(records_, options_.provisional_limit, record_stride_,
+                   [](const provisional_record&) { return false; });
   }
 
   void absorb(std::size_t b, std::int64_t sweeps, double residual_sq) {
@@ -211,23 +228,13 @@ class coordinator {
   }
 
   [[nodiscard]] double global_estimate() const {
-    return std::sqrt(std::max(sum_sq_, 0.0)) / mon_.rhs_norm();
+    return std::sqrt(std::max(sum_sq_, 0.0)) / ctx_.mon.rhs_norm();
   }
 
-  void call_back(double now) {
-    if (!e_.callback || outcome_.decided_at_all) return;
-    try {
-      if (e_.callback(mon_.snapshot()) == callback_action::stop) decide(stop_reason::user_stop);
-    } catch (...) {
-      s_.fail(std::current_exception());
-      decide(stop_reason::user_stop);
-    }
-    (void)now;
-  }
-
-  void tick() {
-    drain();
-    // Recompute the sum exactly once per tick (no drift from incremental updates).
+  /// Feeds the monitor with the blocks' newest values; \returns its verdict.
+  stop_reason observe_and_evaluate() {
+    // Recompute the sum exactly (no drift from incremental updates). Blocks that have not
+    // published in this round count only to detect a non-finite value.
     sum_sq_ = 0.0;
     std::int64_t lo = known_sweeps_.empty() ? 0 : known_sweeps_[0];
     std::int64_t hi = lo;
@@ -238,24 +245,27 @@ class coordinator {
       hi = std::max(hi, known_sweeps_[b]);
       total += static_cast<double>(known_sweeps_[b]);
     }
-    const double now = seconds_between(t0_, clock::now());
+    const double now = seconds_between(ctx_.t0, clock::now());
     const bool all = fresh_blocks_ == static_cast<int>(latest_sq_.size());
-    mon_.observe(global_estimate(), lo, total / static_cast<double>(latest_sq_.size()), hi, now,
-                 all);
-    stop_reason reason = confirm(mon_.evaluate());
-    if (e_.callback && e_.options.progress_interval_seconds > 0.0 && mon_.callback_due(now)) {
-      call_back(now);
-    }
-    if (e_.cancel_requested.load(std::memory_order_relaxed)) reason = stop_reason::cancelled;
+    ctx_.mon.observe(global_estimate(), lo, total / static_cast<double>(latest_sq_.size()), hi, now,
+                     all);
+    if (options_.on_decision) options_.on_decision();
+    return ctx_.mon.evaluate();
+  }
+
+  void tick() {
+    drain();
+    const stop_reason reason = confirm(observe_and_evaluate());
+    ctx_.job.board.publish(ctx_.mon.snapshot());
     if (reason != stop_reason::none) {
-      decide(reason);
+      ctx_.job.control.decide(reason);
     } else {
       arm_wake();
     }
   }
 
   void arm_wake() {
-    const double threshold = mon_.effective_tolerance() * mon_.rhs_norm();
+    const double threshold = ctx_.mon.effective_tolerance() * ctx_.mon.rhs_norm();
     s_.wake_threshold_sq.store(threshold * threshold, std::memory_order_relaxed);
     s_.wake_armed.store(true, std::memory_order_release);
   }
@@ -273,35 +283,22 @@ class coordinator {
       return stop_reason::none;
     }
     for (std::size_t b = 0; b < candidate_.size(); ++b) {
-      if (known_sweeps_[b] <= candidate_[b]) return stop_reason::none;
+      // A block at the sweep budget cannot sweep again; its value is as fresh as it will get.
+      if (known_sweeps_[b] <= candidate_[b] && known_sweeps_[b] < options_.stop.max_sweeps) {
+        return stop_reason::none;
+      }
     }
     candidate_.clear();
     return reason;
   }
 
-  void decide(stop_reason reason) {
-    if (outcome_.decided_at_all) return;  // first decision wins
-    outcome_.reason = reason;
-    outcome_.decided = clock::now();
-    outcome_.decided_at_all = true;
-    workers_.request_stop();
-  }
-
- public:
-  [[nodiscard]] std::vector<std::int64_t> block_sweeps() const { return known_sweeps_; }
-
- private:
-  engine::impl& e_;
+  schedule_context ctx_;
+  const solver_options& options_;
   shared_state& s_;
-  monitor& mon_;
-  clock::time_point t0_;
-  solve_report& report_;
   asio::io_context ioc_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::stop_source workers_{std::nostopstate};
-  round_outcome outcome_;
   bool active_ = false;
   std::vector<std::int64_t> known_sweeps_;
   std::vector<double> latest_sq_;
@@ -310,184 +307,160 @@ class coordinator {
   std::vector<std::int64_t> candidate_;  // block sweeps when the estimate first passed
   int fresh_blocks_ = 0;
   double sum_sq_ = 0.0;
+  provisional_result latest_;  // the newest result drained (for snapshots)
+  std::vector<provisional_record> records_;
+  std::int64_t record_counter_ = 0;
+  std::int64_t record_stride_ = 1;
   std::thread thread_;  // last: starts after everything above is constructed
 };
 
-/// The body of one worker thread for one round.
-void work(const engine::impl& e, const csr_view& A, double omega, shared_state& s,
-          coordinator& coord, std::span<const double> b, std::span<double> x, std::stop_token stop,
-          int worker, int workers, clock::time_point t0, double quiet_sq,
-          std::vector<std::int64_t>& block_sweeps) {
-  const partition& part = e.prep.part;
+/// What one worker needs for one round.
+struct worker_round {
+  const schedule_context& ctx;
+  const csr_view& A;
+  double omega;
+  shared_state& s;
+  coordinator& coord;
+  std::vector<std::int64_t>& block_sweeps;  // each entry written only by its block's owner
+  double quiet_sq;
+  std::stop_token token;
+};
+
+/// The body of one worker thread for one round. Returns when the round is decided or when all of
+/// its blocks have used the sweep budget (no block starts a sweep past it).
+void work(const worker_round& w, int worker, int workers) {
+  const solver_options& o = w.ctx.job.options;
+  stop_control& control = w.ctx.job.control;
+  const partition& part = w.ctx.prep.part;
   const int blocks = part.blocks();
   const int first = static_cast<int>(static_cast<std::int64_t>(blocks) * worker / workers);
   const int last = static_cast<int>(static_cast<std::int64_t>(blocks) * (worker + 1) / workers);
-  const relaxed_access access{x.data()};
-  const sweep_direction dir = e.options.direction;
-  const int local = e.options.local_sweeps;
-  const int publish_every = e.options.publish_every;
-  auto poll = [&stop] { return stop.stop_requested(); };
-  result_ring* ring = s.rings.empty() ? nullptr : s.rings[static_cast<std::size_t>(worker)].get();
-  while (!stop.stop_requested()) {
+  const relaxed_access access{w.ctx.x.data()};
+  const double* b = w.ctx.b.data();
+  const std::int64_t budget = o.stop.max_sweeps;
+  const auto poll = [&control, &w] { return control.poll(w.token); };
+  auto& pass = w.s.passes[static_cast<std::size_t>(worker)];
+  result_ring* ring =
+      w.s.rings.empty() ? nullptr : w.s.rings[static_cast<std::size_t>(worker)].get();
+  while (!poll()) {
     double pass_sq = 0.0;
+    bool swept = false;
     for (int blk = first; blk < last; ++blk) {
+      auto& count = w.block_sweeps[static_cast<std::size_t>(blk)];
+      const auto local = static_cast<int>(std::min<std::int64_t>(o.local_sweeps, budget - count));
+      if (local <= 0) continue;  // this block has used the budget
+      swept = true;
       double residual_sq = 0.0;
       for (int k = 0; k < local; ++k) {
         const sweep_result r =
-            sor_sweep(A, b.data(), access, part.begin(blk), part.end(blk), omega, dir, poll);
+            sor_sweep(w.A, b, access, part.begin(blk), part.end(blk), w.omega, o.direction, poll);
         if (r.interrupted) return;
         residual_sq = r.residual_sq;  // the newest sweep's residual describes the block best
       }
       pass_sq += residual_sq;
-      auto& count = block_sweeps[static_cast<std::size_t>(blk)];
       count += local;
-      if ((count / local) % publish_every == 0) {
+      // Publish every publish_every visits of the block, and always its last sweep of the budget.
+      if ((count / o.local_sweeps) % o.publish_every == 0 || count == budget) {
         const provisional_result result{blk, worker, count, residual_sq,
-                                        seconds_between(t0, clock::now())};
-        block_slot& slot = s.slots[static_cast<std::size_t>(blk)];
+                                        seconds_between(w.ctx.t0, clock::now())};
+        block_slot& slot = w.s.slots[static_cast<std::size_t>(blk)];
         slot.residual_sq.store(residual_sq, std::memory_order_relaxed);
         slot.seconds.store(result.seconds, std::memory_order_relaxed);
+        slot.worker.store(worker, std::memory_order_relaxed);
         slot.sweeps.store(count, std::memory_order_release);
         if (ring != nullptr && !ring->push(result)) {
-          s.dropped[static_cast<std::size_t>(worker)].fetch_add(1, std::memory_order_relaxed);
+          pass.dropped.store(pass.dropped.load(std::memory_order_relaxed) + 1,
+                             std::memory_order_relaxed);
         }
-        auto& published = s.passes[static_cast<std::size_t>(worker)].published;
-        published.store(published.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        pass.published.store(pass.published.load(std::memory_order_relaxed) + 1,
+                             std::memory_order_relaxed);
       }
-      if (e.options.on_block_sweep) e.options.on_block_sweep(worker, blk, count);
-      if (stop.stop_requested()) return;
+      if (o.on_block_sweep) o.on_block_sweep(worker, blk, count);
+      if (poll()) return;
     }
-    s.passes[static_cast<std::size_t>(worker)].residual_sq.store(pass_sq,
-                                                                 std::memory_order_relaxed);
-    if (s.wake_armed.load(std::memory_order_relaxed)) {
+    if (!swept) return;  // every block of this worker is at the budget
+    pass.residual_sq.store(pass_sq, std::memory_order_relaxed);
+    if (w.s.wake_armed.load(std::memory_order_relaxed)) {
       double total = 0.0;
-      for (int w = 0; w < workers; ++w) {
-        total += s.passes[static_cast<std::size_t>(w)].residual_sq.load(std::memory_order_relaxed);
-      }
-      if (total <= s.wake_threshold_sq.load(std::memory_order_relaxed) &&
-          s.wake_armed.exchange(false, std::memory_order_acq_rel)) {
-        coord.wake();
+      for (const auto& p : w.s.passes) total += p.residual_sq.load(std::memory_order_relaxed);
+      if (total <= w.s.wake_threshold_sq.load(std::memory_order_relaxed) &&
+          w.s.wake_armed.exchange(false, std::memory_order_acq_rel)) {
+        w.coord.wake();
       }
     }
     // This worker's blocks are converged against the values it sees: more sweeps cannot help
     // until other workers move. On an oversubscribed machine give them the core (on dedicated
     // cores yield returns at once).
-    if (pass_sq <= quiet_sq) std::this_thread::yield();
+    if (pass_sq <= w.quiet_sq) std::this_thread::yield();
   }
 }
 
-}  // namespace
+class async_schedule final : public schedule {
+ public:
+  async_schedule(const schedule_context& ctx, const csr_view& A, double omega)
+      : ctx_(ctx),
+        A_(A),
+        omega_(omega),
+        workers_(ctx.prep.threads),
+        shared_(ctx.prep.part.blocks(), workers_, ctx.job.options.record_provisional),
+        block_sweeps_(static_cast<std::size_t>(ctx.prep.part.blocks()), 0),
+        coord_(ctx, shared_) {}
 
-solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<double> x) {
-  solve_report report = begin_report(e, b, x);
-  if (report.converged()) return report;
-  const auto t0 = clock::now();
-  const double bnorm = report.rhs_norm;
-  const int blocks = e.prep.part.blocks();
-  const int workers = e.prep.threads;
-  // A worker whose blocks' residual is 10x below the tolerance share is locally converged.
-  const double quiet = 0.1 * e.options.stop.tolerance * bnorm;
-  const double quiet_sq = quiet * quiet * workers / blocks;
-  const bool every_result =
-      e.options.record_provisional || (e.callback && e.options.progress_interval_seconds <= 0.0);
-  shared_state shared(blocks, workers, every_result);
-  monitor mon(e.options, bnorm, initial_residual(e, b, x, bnorm));
-  // Each block's sweep count is written only by the worker that owns the block.
-  std::vector<std::int64_t> block_sweeps(static_cast<std::size_t>(blocks), 0);
-  std::optional<std::vector<double>> restart_x;
-  if (e.options.fallback != fallback_policy::none) restart_x.emplace(x.begin(), x.end());
-  std::vector<double> fallback_l1;
-  csr_view A = e.kernel_view();
-  double omega = e.prep.omega;
-  double true_residual = std::numeric_limits<double>::quiet_NaN();
-  stop_reason reason = stop_reason::none;
-  {
-    coordinator coord(e, shared, mon, t0, report);
-    while (reason == stop_reason::none) {
-      std::stop_source stop;
-      for (auto& pass : shared.passes) {
-        pass.residual_sq.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
-      }
-      coord.begin_round(stop);
-#pragma omp parallel num_threads(workers)
-      {
-        // OpenMP may grant fewer threads than asked: the granted ones share all blocks.
-        const int granted = omp_get_num_threads();
-        try {
-          work(e, A, omega, shared, coord, b, x, stop.get_token(), omp_get_thread_num(), granted,
-               t0, quiet_sq, block_sweeps);
-        } catch (...) {
-          shared.fail(std::current_exception());
-          stop.request_stop();
-        }
-      }
-      const auto joined = clock::now();
-      const round_outcome outcome = coord.end_round();
-      if (outcome.decided_at_all) {
-        const double latency = seconds_between(outcome.decided, joined);
-        report.cancel_latency_seconds = std::max(latency, 0.0);
-        report.max_cancel_latency_seconds =
-            std::isnan(report.max_cancel_latency_seconds)
-                ? report.cancel_latency_seconds
-                : std::max(report.max_cancel_latency_seconds, report.cancel_latency_seconds);
-      }
-      if (shared.error) break;  // rethrown below, after the coordinator has stopped
-      reason = outcome.reason;
-      if (reason == stop_reason::converged) {
-        // x is quiescent: every worker has returned. Verify before saying "converged".
-        true_residual = residual_norm(e.A, b, x) / bnorm;
-        if (!mon.verified(true_residual, seconds_between(t0, clock::now()))) {
-          logger()->debug("verification failed at {} sweeps: estimate {:.3e}, true {:.3e}",
-                          mon.snapshot().min_sweeps, mon.snapshot().provisional_residual,
-                          true_residual);
-          if (restart_x) restart_x->assign(x.begin(), x.end());
-          // Resume from this x (no work lost), unless a budget ran out meanwhile.
-          reason = mon.budget_exhausted(seconds_between(t0, clock::now()));
-        }
-      } else if (reason == stop_reason::diverged && restart_x && !report.fallback_used) {
-        std::copy(restart_x->begin(), restart_x->end(), x.begin());
-        report.fallback_used = true;
-        omega = 1.0;
-        std::string what = "omega 1";
-        if (e.options.fallback == fallback_policy::l1) {
-          fallback_l1 = l1_inverse_diagonal(e.A, e.prep.part);
-          A = e.A.with_inv_diag(fallback_l1);
-          report.l1 = true;
-          what = "the l1 diagonal and omega 1";
-        }
-        report.fallback = "diverged after " + std::to_string(mon.snapshot().min_sweeps) +
-                          " sweeps with omega " + std::to_string(report.omega) +
-                          "; restarted from the last verified x with " + what;
-        logger()->warn("{}", report.fallback);
-        report.omega = omega;
-        reason = stop_reason::none;
+  clock::time_point relax() override {
+    const solver_options& o = ctx_.job.options;
+    // A worker whose blocks' residual is 10x below the tolerance share is locally converged.
+    const double quiet = 0.1 * o.stop.tolerance * ctx_.mon.rhs_norm();
+    const double quiet_sq = quiet * quiet * workers_ / ctx_.prep.part.blocks();
+    for (auto& pass : shared_.passes) {
+      pass.residual_sq.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
+    }
+    const worker_round round{
+        ctx_, A_, omega_, shared_, coord_, block_sweeps_, quiet_sq, ctx_.job.control.token()};
+    coord_.begin_round();
+#pragma omp parallel num_threads(workers_)
+    {
+      // OpenMP may grant fewer threads than asked: the granted ones share all blocks.
+      try {
+        work(round, omp_get_thread_num(), omp_get_num_threads());
+      } catch (...) {
+        ctx_.job.fail(std::current_exception());
       }
     }
-    report.block_sweeps = coord.block_sweeps();
-  }  // the coordinator's thread is joined here
-  if (shared.error) std::rethrow_exception(shared.error);
+    const auto quiescent = clock::now();
+    coord_.end_round();
+    return quiescent;
+  }
 
-  const auto& bs = report.block_sweeps;
-  if (!bs.empty()) {
-    report.sweeps.min = *std::min_element(bs.begin(), bs.end());
-    report.sweeps.max = *std::max_element(bs.begin(), bs.end());
-    double total = 0.0;
-    for (const auto v : bs) total += static_cast<double>(v);
-    report.sweeps.mean = total / static_cast<double>(bs.size());
+  void reset(const csr_view& A, double omega) override {
+    A_ = A;
+    omega_ = omega;
   }
-  report.reason = reason;
-  if (reason != stop_reason::converged) true_residual = residual_norm(e.A, b, x) / bnorm;
-  report.relative_residual = true_residual;
-  report.provisional_residual = mon.snapshot().provisional_residual;
-  report.verifications = mon.snapshot().verifications;
-  report.failed_verifications = mon.failed_verifications();
-  report.history = std::move(mon.history());
-  for (const auto& pass : shared.passes) report.provisional_results += pass.published.load();
-  for (int w = 0; w < workers; ++w) {
-    report.provisional_results_dropped += shared.dropped[static_cast<std::size_t>(w)].load();
+
+  [[nodiscard]] std::vector<std::int64_t> block_sweeps() const override { return block_sweeps_; }
+
+  void complete(solve_report& report) override {
+    report.provisional = std::move(coord_.records());
+    for (const auto& pass : shared_.passes) {
+      report.provisional_results += pass.published.load();
+      report.provisional_results_dropped += pass.dropped.load();
+    }
   }
-  report.solve_seconds = seconds_between(t0, clock::now());
-  return report;
+
+ private:
+  schedule_context ctx_;
+  csr_view A_;
+  double omega_;
+  int workers_;
+  shared_state shared_;
+  std::vector<std::int64_t> block_sweeps_;
+  coordinator coord_;  // last: its thread stops before the state above goes
+};
+
+}  // namespace
+
+std::unique_ptr<schedule> make_async_schedule(const schedule_context& ctx, const csr_view& A,
+                                              double omega) {
+  return std::make_unique<async_schedule>(ctx, A, omega);
 }
 
 }  // namespace asor::detail

@@ -1,22 +1,33 @@
 #pragma once
-// Private to the library: the engine's prepared state and the entry points of each schedule.
+// Private to the library: the engine's prepared state, its solve thread, and the driver's entry.
 
-#include <atomic>
+#include <condition_variable>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "asor/engine.hpp"
 #include "asor/ordering.hpp"
 #include "asor/partition.hpp"
+#include "job.hpp"
 
 namespace asor {
 
-/// What an engine prepares once per (matrix, options) and reuses across solves.
+/// What an engine prepares once per (matrix, preparation options) and reuses across solves.
 struct prepared_method {
   int threads = 1;
   int blocks = 1;
   double omega = 1.0;
   bool omega_auto = false;
+  /// auto: the range the omega controller may move omega in (choose_omega), and whether the
+  /// matrix is consistently ordered (Young's relation holds: the SOR controller may trust it)
+  double omega_min = 1.0;
+  double omega_max = 1.0;
+  bool consistently_ordered = false;
   double jacobi_rho = std::numeric_limits<double>::quiet_NaN();
   /// rcm: the permuted copy the solves run on (order[new] = old); empty when natural
   ordering applied = ordering::natural;
@@ -27,39 +38,67 @@ struct prepared_method {
   std::vector<int> color_rows;      // multicolor: rows grouped by color
   std::vector<int> color_offsets;   // multicolor: CSR-style offsets into color_rows
   double setup_seconds = 0.0;
+  csr_view A;  ///< what the solves work on: the caller's matrix, or the permuted copy
+  bool l1 = false;
+  /// The view the kernel should use: with the l1 diagonal when l1.
+  [[nodiscard]] csr_view kernel_view() const noexcept {
+    return l1 ? A.with_inv_diag(l1_inv_diag) : A;
+  }
+};
+
+/// The options a preparation depends on, and nothing else: changing any other option (stopping
+/// rules, budgets, callbacks, hooks, the progress interval) keeps what was prepared.
+struct preparation_key {
+  method m = method::async;
+  sweep_direction direction = sweep_direction::forward;
+  int threads = 0;
+  int blocks = 0;
+  ordering order = ordering::automatic;
+  std::optional<double> omega;
+  bool l1 = false;
+  bool operator==(const preparation_key&) const = default;
+  static preparation_key of(const solver_options& o) {
+    return {o.method, o.direction, o.threads, o.blocks, o.ordering, o.omega, o.l1};
+  }
 };
 
 struct engine::impl {
+  explicit impl(const csr_view& A, solver_options o) : user(A), options(std::move(o)) {}
+  ~impl();
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+
   csr_view user;  ///< the caller's matrix
-  csr_view A;     ///< what the solves work on: user, or prep.permuted when reordered
   solver_options options;
   progress_callback callback;
   prepared_method prep;
-  bool prepared = false;
-  /// Set by cancel() from any thread; cleared when a solve starts.
-  std::atomic<bool> cancel_requested{false};
+  std::optional<preparation_key> prepared_for;  ///< the key prep was made for; empty: none
 
-  void prepare();
-  /// The view the kernel should use: with the l1 diagonal when options.l1.
-  [[nodiscard]] csr_view kernel_view() const noexcept {
-    return options.l1 && !prep.l1_inv_diag.empty() ? A.with_inv_diag(prep.l1_inv_diag) : A;
-  }
+  /// Prepares for \p o (unless prep was made for the same key). Runs on the solve thread.
+  /// \returns false when the preparation of an earlier solve was reused.
+  /// \throws operation_cancelled when \p stop asks to stop (prep is then left empty).
+  bool prepare(const solver_options& o, const stop_predicate& stop);
+
+  // The solve thread: runs submitted jobs one at a time. All below under `mutex`.
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::shared_ptr<detail::job_state> current;  ///< the newest job (running, queued or done)
+  std::shared_ptr<detail::job_state> queued;   ///< submitted, not yet picked up
+  bool shutting_down = false;
+  std::thread runner;
+
+  [[nodiscard]] bool busy_locked() const { return current && !current->finished(); }
+  void run_loop();
 };
 
 namespace detail {
 
-/// Synchronous schedules (jacobi, sor, ssor, multicolor, block-jacobi).
-solve_report solve_sync(engine::impl& e, std::span<const double> b, std::span<double> x);
-/// The asynchronous schedule (workers + coordinator).
-solve_report solve_async(engine::impl& e, std::span<const double> b, std::span<double> x);
-
-/// Starts a report with what every method shares and ||b||. When b = 0 the solve is already done
-/// (x = 0 exactly): the report then says converged and the caller returns it.
-solve_report begin_report(const engine::impl& e, std::span<const double> b, std::span<double> x);
+/// The one driver: runs \p job on \p e to its end and completes it (report or error).
+void run_job(engine::impl& e, job_state& job) noexcept;
 
 /// ||b - A x|| / ||b||, the starting point of the divergence test. From x = 0 (the usual start)
 /// it is exactly 1 and costs no product with A.
-double initial_residual(const engine::impl& e, std::span<const double> b, std::span<const double> x,
+double initial_residual(const csr_view& A, std::span<const double> b, std::span<const double> x,
                         double rhs_norm);
 
 /// Greedy coloring: rows of color c are rows[offsets[c] .. offsets[c+1]).

@@ -1,7 +1,7 @@
 #pragma once
-// Private to the library: progress bookkeeping shared by the synchronous loop and the
-// asynchronous coordinator. Not thread-safe: one thread owns a monitor (the solving thread for
-// synchronous methods, the coordinator thread for async).
+// Private to the library: the bookkeeping of the decision loop, shared by every schedule. Not
+// thread-safe: one thread owns a monitor at a time (the solving thread for synchronous methods;
+// for async the coordinator during a round and the solving thread between rounds).
 
 #include <algorithm>
 #include <chrono>
@@ -14,34 +14,63 @@
 #include "asor/options.hpp"
 #include "asor/progress.hpp"
 #include "asor/report.hpp"
+#include "job.hpp"
 
 namespace asor::detail {
 
-using clock = std::chrono::steady_clock;
-
-inline double seconds_between(clock::time_point a, clock::time_point b) noexcept {
-  return std::chrono::duration<double>(b - a).count();
+/// \brief Keeps \p v within \p limit entries: when it reaches the limit, drops every other entry
+/// (those \p keep selects stay) and doubles \p stride, the recording interval of the caller.
+template <class T, class Keep>
+void thin_when_full(std::vector<T>& v, std::int64_t limit, std::int64_t& stride, Keep keep) {
+  if (static_cast<std::int64_t>(v.size()) < limit) return;
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    if (k % 2 == 0 || keep(v[k])) v[kept++] = v[k];
+  }
+  v.resize(kept);
+  stride *= 2;
 }
 
 /// Tracks the estimate over time: best, sustained-growth window, stagnation, rate, history.
 class monitor {
  public:
-  monitor(const solver_options& options, double rhs_norm, double initial_residual)
+  monitor(const solver_options& options, double rhs_norm, double initial_residual, double omega)
       : options_(options), rhs_norm_(rhs_norm), tolerance_(options.stop.tolerance) {
     p_.initial_residual = initial_residual;
+    p_.omega = omega;
   }
 
-  /// A new global estimate (relative) at \p seconds with the given sweep statistics.
+  /// \brief After a fallback: a new reference residual and factor; the best estimate, the
+  /// divergence window and the stagnation reference start again. History, verifications and the
+  /// tightened tolerance stay.
+  void restart(double initial_residual, double omega) {
+    p_.initial_residual = initial_residual;
+    p_.omega = omega;
+    p_.best_provisional_residual = std::numeric_limits<double>::infinity();
+    p_.window_min_provisional_residual = std::numeric_limits<double>::infinity();
+    p_.sweeps_since_best = 0;
+    improvement_reference_ = std::numeric_limits<double>::infinity();
+    window_.clear();
+  }
+
+  /// A new global estimate (relative) at \p seconds with the given sweep statistics. When not
+  /// every block has reported, \p estimate covers only those that have: it then counts only when
+  /// it is not finite (some block diverged); otherwise the snapshot says NaN (no estimate yet).
   void observe(double estimate, std::int64_t min_sweeps, double mean_sweeps,
                std::int64_t max_sweeps, double seconds, bool all_blocks_reported) {
     progress& p = p_;
     p.elapsed_seconds = seconds;
-    p.provisional_residual = estimate;
+    if (!std::isfinite(estimate)) {
+      p.provisional_residual = std::numeric_limits<double>::infinity();
+    } else {
+      p.provisional_residual =
+          all_blocks_reported ? estimate : std::numeric_limits<double>::quiet_NaN();
+    }
     p.min_sweeps = min_sweeps;
     p.mean_sweeps = mean_sweeps;
     p.max_sweeps = max_sweeps;
     p.all_blocks_reported = all_blocks_reported;
-    if (!all_blocks_reported) return;
+    if (!all_blocks_reported || !std::isfinite(estimate)) return;
     if (estimate < p.best_provisional_residual) p.best_provisional_residual = estimate;
     if (estimate < improvement_reference_ * 0.99 || !std::isfinite(improvement_reference_)) {
       improvement_reference_ = estimate;
@@ -107,6 +136,9 @@ class monitor {
   /// Estimates gathered after a restart (resume or fallback) must come from every block again.
   void restart_window() { window_.clear(); }
 
+  /// The factor the schedule relaxes with now (shown in snapshots).
+  void set_omega(double omega) noexcept { p_.omega = omega; }
+
   [[nodiscard]] const progress& snapshot() const noexcept { return p_; }
   [[nodiscard]] progress& snapshot() noexcept { return p_; }
   [[nodiscard]] int failed_verifications() const noexcept { return failed_; }
@@ -114,14 +146,6 @@ class monitor {
   [[nodiscard]] double effective_tolerance() const noexcept { return tolerance_; }
   [[nodiscard]] double rhs_norm() const noexcept { return rhs_norm_; }
   [[nodiscard]] std::vector<history_point>& history() noexcept { return history_; }
-
-  /// Whether a callback is due at \p seconds (progress_interval_seconds; 0 = always).
-  bool callback_due(double seconds) noexcept {
-    if (options_.progress_interval_seconds <= 0.0) return true;
-    if (seconds - last_callback_ < options_.progress_interval_seconds) return false;
-    last_callback_ = seconds;
-    return true;
-  }
 
  private:
   struct window_entry {
@@ -133,16 +157,8 @@ class monitor {
     if (options_.history_limit == 0) return;
     if (++history_counter_ % history_stride_ != 0 && std::isnan(h.verified_residual)) return;
     history_.push_back(h);
-    if (static_cast<std::int64_t>(history_.size()) >= options_.history_limit) {
-      // Keep every other point, and from now on record half as often.
-      std::size_t kept = 0;
-      for (std::size_t k = 0; k < history_.size(); ++k) {
-        if (k % 2 == 0 || !std::isnan(history_[k].verified_residual))
-          history_[kept++] = history_[k];
-      }
-      history_.resize(kept);
-      history_stride_ *= 2;
-    }
+    thin_when_full(history_, options_.history_limit, history_stride_,
+                   [](const history_point& q) { return !std::isnan(q.verified_residual); });
   }
 
   const solver_options& options_;
@@ -154,7 +170,6 @@ class monitor {
   std::int64_t sweeps_at_improvement_ = 0;
   double rate_seconds_ = 0.0;
   std::int64_t rate_sweeps_ = 0;
-  double last_callback_ = -1e300;
   int failed_ = 0;
   std::vector<history_point> history_;
   std::int64_t history_counter_ = 0;

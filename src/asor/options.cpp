@@ -99,6 +99,7 @@ void check_options(const solver_options& o, int rows) {
   if (o.progress_interval_seconds < 0.0) fail("progress interval must be >= 0");
   if (o.coordinator_period.count() <= 0) fail("coordinator period must be positive");
   if (o.history_limit < 0) fail("history limit must be >= 0");
+  if (o.provisional_limit < 0) fail("provisional limit must be >= 0");
 }
 
 }  // namespace asor

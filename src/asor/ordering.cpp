@@ -138,9 +138,19 @@ struct discovered {
   void operator()(int v, const csr_graph& /*g*/) const { into->push_back(v); }
 };
 
+/// Polls the stop predicate every 4096 vertices a breadth-first search examines.
+struct poll_stop {
+  using event_filter = boost::on_examine_vertex;
+  const stop_predicate* stop = nullptr;
+  int* count = nullptr;
+  void operator()(int /*v*/, const csr_graph& /*g*/) const {
+    if ((++*count & 4095) == 0) throw_if_stopped(*stop);
+  }
+};
+
 }  // namespace
 
-std::vector<int> reverse_cuthill_mckee(const csr_view& A) {
+std::vector<int> reverse_cuthill_mckee(const csr_view& A, const stop_predicate& stop) {
   const csr_graph g(A);
   const auto degree = boost::make_out_degree_map(g);
   using color_map = boost::two_bit_color_map<boost::typed_identity_property_map<int>>;
@@ -156,17 +166,22 @@ std::vector<int> reverse_cuthill_mckee(const csr_view& A) {
   // many isolated rows); here each search resets only its own component.
   std::deque<int> starts;
   std::vector<int> component;
+  int examined = 0;
+  const poll_stop poll{&stop, &examined};
   for (int v = 0; v < A.rows; ++v) {
     if (get(colors, v) != color::white()) continue;
+    throw_if_stopped(stop);
     component.clear();
     level_queue first(degree);
-    boost::breadth_first_visit(g, v,
-                               boost::buffer(first).color_map(colors).visitor(
-                                   boost::make_bfs_visitor(discovered{&component})));
+    boost::breadth_first_visit(
+        g, v,
+        boost::buffer(first).color_map(colors).visitor(
+            boost::make_bfs_visitor(std::make_pair(discovered{&component}, poll))));
     const auto search = [&](int from, std::size_t& eccentricity) {
       for (const int u : component) put(colors, u, color::white());
       level_queue q(degree);
-      boost::breadth_first_visit(g, from, boost::buffer(q).color_map(colors));
+      boost::breadth_first_visit(
+          g, from, boost::buffer(q).color_map(colors).visitor(boost::make_bfs_visitor(poll)));
       eccentricity = q.eccentricity();
       return q.spouse();  // least degree in the last level
     };

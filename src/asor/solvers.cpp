@@ -10,6 +10,7 @@ Eigen::ComputationInfo to_info(stop_reason r) noexcept {
     case stop_reason::stagnated:
       return Eigen::NumericalIssue;
     case stop_reason::none:
+    case stop_reason::failed:
       return Eigen::InvalidInput;
     case stop_reason::max_sweeps:
     case stop_reason::time_limit:

@@ -424,7 +424,8 @@ double omega_estimate::lambda_max_relative_error() const noexcept {
   return lambda_max > 0.0 ? lambda_max_error / lambda_max : std::numeric_limits<double>::infinity();
 }
 
-omega_estimate estimate_omega(const csr_view& A, const spectral_options& o) {
+omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
+                              const stop_predicate& stop) {
   const auto t0 = std::chrono::steady_clock::now();
   omega_estimate out;
   const int n = A.rows;
@@ -453,6 +454,7 @@ omega_estimate estimate_omega(const csr_view& A, const spectral_options& o) {
   bool exact = false;
   while (true) {
     const double step_cost = (sweep_bytes + run.vector_bytes_per_step()) / sweep_bytes;
+    throw_if_stopped(stop);
     const bool more = run.step(op);
     cost += step_cost;
     const int k = run.steps();
@@ -500,6 +502,7 @@ omega_estimate estimate_omega(const csr_view& A, const spectral_options& o) {
   out.converged = exact || (out.lambda_min_error <= o.accuracy * std::abs(out.lambda_min) &&
                             out.lambda_max_error <= o.accuracy * std::abs(out.lambda_max));
   out.lanczos_steps = run.steps();
+  throw_if_stopped(stop);
   const auto [bipartite, consistent] = graph_tests(A);
   out.bipartite = bipartite;
   out.consistently_ordered = consistent;
@@ -520,6 +523,7 @@ omega_estimate estimate_omega(const csr_view& A, const spectral_options& o) {
     const int steps = 30;
     bool more = true;
     while (more && lu.steps() < steps) {
+      throw_if_stopped(stop);
       cost += (sweep_bytes + 8.0 * n + lu.vector_bytes_per_step()) / sweep_bytes;
       more = lu.step(lu_op);
     }

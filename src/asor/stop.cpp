@@ -23,12 +23,19 @@ std::string_view to_string(stop_reason r) noexcept {
       return "user_stop";
     case stop_reason::cancelled:
       return "cancelled";
+    case stop_reason::failed:
+      return "failed";
   }
   return "unknown";
 }
 
 stop_reason stop_criteria::evaluate(const progress& p) const noexcept {
-  if (!std::isfinite(p.provisional_residual)) return stop_reason::diverged;
+  // +inf: some block's residual is not finite. NaN: no estimate yet, unless every block reported
+  // (then a NaN residual came from the matrix or the iterate, which is divergence too).
+  if (std::isinf(p.provisional_residual) ||
+      (p.all_blocks_reported && std::isnan(p.provisional_residual))) {
+    return stop_reason::diverged;
+  }
   if (p.all_blocks_reported && p.provisional_residual <= tolerance) return stop_reason::converged;
   // Sustained growth (PETSc's divergence rule, made robust to one stale estimate): even the
   // smallest estimate of the last window is divergence_factor times the initial residual.

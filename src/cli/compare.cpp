@@ -128,7 +128,6 @@ json curve_json(const solve_report& r) {
 
 json run_json(const configuration& c, std::size_t i) {
   const solve_report& r = c.runs[i];
-  const bool async = r.method == method::async;
   return json{
       {"method", label(c.m)},
       {"threads", r.threads},
@@ -144,7 +143,7 @@ json run_json(const configuration& c, std::size_t i) {
       {"verifications", r.verifications},
       {"setup_seconds", number_or_null(r.setup_seconds)},
       {"solve_seconds", number_or_null(r.solve_seconds)},
-      {"cancel_latency_seconds", async ? number_or_null(r.cancel_latency_seconds) : nullptr}};
+      {"cancel_latency_seconds", number_or_null(r.cancel_latency_seconds)}};
 }
 
 /// \brief Everything the table, the JSON and the plot show about one configuration.
@@ -442,7 +441,6 @@ int run_compare(const compare_args& a, const global_flags& global) {
     o.method = c.m;
     if (c.m == method::ssor) o.direction = sweep_direction::symmetric;
     o.threads = c.threads;
-    o.progress_interval_seconds = 0.1;
     try {
       engines.push_back(std::make_unique<engine>(view, o));
     } catch (const std::invalid_argument& e) {
@@ -464,14 +462,9 @@ int run_compare(const compare_args& a, const global_flags& global) {
                     label(c.m).c_str(), c.threads, c.threads == 1 ? "" : "s", r + 1, a.repeat);
       progress_line line(show, options[k].stop.tolerance, prefix);
       line.show("starting");
-      raw->on_progress([&line, raw](const progress& p) {
-        if (interrupted()) raw->cancel();
-        line.update(p);
-        return callback_action::proceed;
-      });
       vector x = vector::Zero(n);
-      solve_report rep = raw->solve({sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                                    {x.data(), static_cast<std::size_t>(x.size())});
+      solve_report rep = solve_watched(*raw, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
+                                       {x.data(), static_cast<std::size_t>(x.size())}, line);
       line.finish();
       log()->info("{} x{} #{}: {} in {:.4g} s, {} sweeps, true residual {:.3g}", label(c.m),
                   c.threads, r + 1, to_string(rep.reason), rep.solve_seconds, rep.sweeps.min,

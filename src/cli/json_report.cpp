@@ -137,6 +137,8 @@ std::string stop_sentence(const solve_report& r, std::int64_t max_sweeps, double
       return "stopped by a progress observer" + true_res;
     case stop_reason::cancelled:
       return "cancelled by an interrupt" + true_res;
+    case stop_reason::failed:
+      return "failed: " + r.error;
     case stop_reason::none:
       break;
   }
@@ -176,9 +178,8 @@ json solve_json(const solve_outcome& o) {
   j["provisional_results_dropped"] = r.provisional_results_dropped;
   j["setup_seconds"] = number_or_null(r.setup_seconds);
   j["solve_seconds"] = number_or_null(r.solve_seconds);
-  const bool async = r.method == method::async;
-  j["cancel_latency_seconds"] = async ? number_or_null(r.cancel_latency_seconds) : nullptr;
-  j["max_cancel_latency_seconds"] = async ? number_or_null(r.max_cancel_latency_seconds) : nullptr;
+  j["cancel_latency_seconds"] = number_or_null(r.cancel_latency_seconds);
+  j["max_cancel_latency_seconds"] = number_or_null(r.max_cancel_latency_seconds);
   if (o.reference) {
     j["reference"] =
         json{{"solver", std::string(to_string(o.reference->reference.solver))},

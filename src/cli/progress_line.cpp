@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -81,6 +82,16 @@ void progress_line::finish() {
   std::fputs(blank.c_str(), stderr);
   std::fflush(stderr);
   last_width_ = 0;
+}
+
+solve_report solve_watched(engine& eng, std::span<const double> b, std::span<double> x,
+                           progress_line& line) {
+  const solve_handle h = eng.submit(b, x);
+  while (!h.wait_for(std::chrono::milliseconds(50))) {
+    if (interrupted()) h.cancel();
+    if (const auto p = h.progress()) line.update(*p);
+  }
+  return h.get();
 }
 
 }  // namespace asor::cli

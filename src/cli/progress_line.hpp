@@ -7,7 +7,9 @@
 #include <string>
 #include <utility>
 
+#include "asor/engine.hpp"
 #include "asor/progress.hpp"
+#include "asor/report.hpp"
 
 namespace asor::cli {
 
@@ -21,7 +23,7 @@ bool progress_wanted(bool forced_on, bool forced_off) noexcept;
 /// estimate falls by a roughly constant factor per second, so the time to reach the tolerance is
 /// log(tol / est) / slope of log(est) over time. It is shown only once the slope is negative.
 ///
-/// Thread safety: one thread at a time (the engine's coordinator or solving thread).
+/// Thread safety: one thread at a time.
 class progress_line {
  public:
   /// \param enabled draw nothing when false
@@ -50,5 +52,12 @@ class progress_line {
   std::size_t last_width_ = 0;
   std::deque<std::pair<double, double>> samples_;  ///< (seconds, log residual)
 };
+
+/// \brief Runs one solve on \p eng in the background and watches it from the calling thread:
+/// redraws \p line from the solve's newest snapshot and cancels the solve when an interrupt
+/// (SIGINT, SIGTERM) arrives, every 50 ms. The solve never waits for the terminal.
+/// \returns the report. \throws what ended the solve when it failed.
+solve_report solve_watched(engine& eng, std::span<const double> b, std::span<double> x,
+                           progress_line& line);
 
 }  // namespace asor::cli

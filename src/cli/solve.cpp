@@ -147,7 +147,7 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
   std::printf("\n");
   std::printf("time       %s solve, %s setup", duration(r.solve_seconds).c_str(),
               duration(r.setup_seconds).c_str());
-  if (r.method == method::async && std::isfinite(r.cancel_latency_seconds)) {
+  if (std::isfinite(r.cancel_latency_seconds)) {
     std::printf(", cancel latency %s", duration(r.cancel_latency_seconds).c_str());
   }
   std::printf("\n");
@@ -186,7 +186,6 @@ int run_solve(const solve_args& a, const global_flags& global) {
   }
   const auto reference = parse_reference(a.reference);
   options.record_provisional = !a.history.empty();
-  options.progress_interval_seconds = 0.1;
 
   loaded_system sys = load_system(a.matrix, a.rhs, format);
   const int n = static_cast<int>(sys.A.rows());
@@ -224,19 +223,13 @@ int run_solve(const solve_args& a, const global_flags& global) {
 
   progress_line line(progress_wanted(a.progress_on, a.progress_off || a.quiet),
                      options.stop.tolerance, std::string(to_string(options.method)) + "  ");
-  engine* raw = eng.get();
-  eng->on_progress([&line, raw](const progress& p) {
-    if (interrupted()) raw->cancel();
-    line.update(p);
-    return callback_action::proceed;
-  });
   install_interrupt_handler();
 
   log()->info("solving with {} on {} threads, tol {:g}", to_string(options.method), options.threads,
               options.stop.tolerance);
   solve_outcome o;
-  o.report = eng->solve({sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                        {x.data(), static_cast<std::size_t>(x.size())});
+  o.report = solve_watched(*eng, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
+                           {x.data(), static_cast<std::size_t>(x.size())}, line);
   line.finish();
   const solve_report& r = o.report;
   log()->info("stopped: {} after {} sweeps, {:.4g} s", to_string(r.reason), r.sweeps.min,

@@ -161,7 +161,10 @@ TEST(FaultInjection, WorkerExceptionReachesCallerNoThreadLeakEngineReusable) {
 // A progress callback throws: same contract as a worker.
 TEST(FaultInjection, CallbackExceptionReachesCallerNoThreadLeakEngineReusable) {
   const watchdog dog(120s, "callback exception");
-  const system sys(poisson2d(16));
+  system sys(poisson2d(16));
+  // Not A * ones: with integer entries SOR can reach that solution exactly (residual 0 passes any
+  // tolerance), and these solves must not converge.
+  sys.b = vector::LinSpaced(sys.A.rows(), 0.3, 1.7);
   engine e(sys.view(), async_options(4));
   {
     vector warm = vector::Zero(sys.A.rows());
@@ -172,19 +175,26 @@ TEST(FaultInjection, CallbackExceptionReachesCallerNoThreadLeakEngineReusable) {
     SCOPED_TRACE("cycle " + std::to_string(cycle));
     const int throw_at_call = 1 + cycle * 3;  // the first call, and later ones
     int calls = 0;
+    solver_options o = async_options(4);
+    o.stop.tolerance = 1e-30;  // never converges, no budget: only the callback ends it
+    o.stop.max_sweeps = 1000000000000;
+    o.progress_interval_seconds = 0;
+    e.set_options(o);
     e.on_progress([&calls, throw_at_call](const progress&) -> callback_action {
       if (++calls == throw_at_call) throw callback_failure("injected callback failure");
       return callback_action::proceed;
     });
     vector x = vector::Zero(sys.A.rows());
     try {
-      (void)sys.solve(e, x);
-      ADD_FAILURE() << "the callback's exception did not reach the caller (" << calls << " calls)";
+      const solve_report r = sys.solve(e, x);
+      ADD_FAILURE() << "the callback's exception did not reach the caller (" << calls
+                    << " calls): " << to_string(r.reason) << " " << r.relative_residual;
     } catch (const callback_failure& err) {
       EXPECT_STREQ(err.what(), "injected callback failure");
     }
     EXPECT_EQ(thread_count(), threads_before) << "threads leaked by a failed solve";
     e.on_progress({});
+    e.set_options(async_options(4));
     vector y = vector::Zero(sys.A.rows());
     const solve_report r = sys.solve(e, y);
     EXPECT_EQ(r.reason, stop_reason::converged) << to_string(r.reason);
@@ -305,19 +315,19 @@ void cancel_at_random_moments(bool facade) {
 TEST(FaultInjection, CancelAtRandomMomentsEngine) { cancel_at_random_moments(false); }
 TEST(FaultInjection, CancelAtRandomMomentsFacade) { cancel_at_random_moments(true); }
 
-// 50 solve/cancel cycles on one solver object. On odd cycles the first progress callback waits
-// until another thread has called cancel(), so the cancel lands inside the solve for certain and
-// the solve must end cancelled; even cycles run to convergence on the same object.
-template <class Solve, class Cancel, class OnProgress>
-void solve_cancel_cycles(Solve solve, Cancel cancel, OnProgress on_progress, const system& sys) {
+// 50 solve/cancel cycles on one solver object. On odd cycles a worker, at its first block sweep,
+// waits until another thread has called cancel(): no candidate can be confirmed while one of its
+// blocks cannot sweep again, so the cancel lands inside the solve for certain and the solve must
+// end cancelled; even cycles run to convergence on the same object.
+template <class Solve, class Cancel, class SetHook>
+void solve_cancel_cycles(Solve solve, Cancel cancel, SetHook set_hook, const system& sys) {
   std::atomic<bool> running{false};
   std::atomic<bool> sent{false};
-  bool wait_for_cancel = false;
-  on_progress([&](const progress&) {
-    if (wait_for_cancel && !running.exchange(true)) {
+  std::atomic<bool> wait_for_cancel{false};
+  set_hook([&](int, int, std::int64_t) {
+    if (wait_for_cancel.load() && !running.exchange(true)) {
       while (!sent.load()) std::this_thread::sleep_for(100us);  // bounded by the watchdog
     }
-    return callback_action::proceed;
   });
   int cancelled = 0;
   for (int cycle = 0; cycle < 50; ++cycle) {
@@ -329,7 +339,7 @@ void solve_cancel_cycles(Solve solve, Cancel cancel, OnProgress on_progress, con
     solve_report r;
     {
       const std::jthread canceller([&] {
-        if (!wait_for_cancel) return;
+        if (!wait_for_cancel.load()) return;
         while (!running.load()) std::this_thread::sleep_for(100us);
         cancel();
         cancel();  // idempotent
@@ -337,7 +347,7 @@ void solve_cancel_cycles(Solve solve, Cancel cancel, OnProgress on_progress, con
       });
       r = solve(x);
     }
-    if (wait_for_cancel) {
+    if (wait_for_cancel.load()) {
       EXPECT_EQ(r.reason, stop_reason::cancelled) << to_string(r.reason);
       cancelled += r.reason == stop_reason::cancelled ? 1 : 0;
     } else {
@@ -357,7 +367,13 @@ TEST(FaultInjection, RepeatedSolveCancelCyclesEngine) {
         x = vector::Zero(sys.A.rows());
         return sys.solve(e, x);
       },
-      [&] { e.cancel(); }, [&](progress_callback cb) { e.on_progress(std::move(cb)); }, sys);
+      [&] { e.cancel(); },
+      [&](worker_hook hook) {
+        solver_options o = async_options(4);
+        o.on_block_sweep = std::move(hook);
+        e.set_options(o);
+      },
+      sys);
 }
 
 TEST(FaultInjection, RepeatedSolveCancelCyclesFacade) {
@@ -371,7 +387,12 @@ TEST(FaultInjection, RepeatedSolveCancelCyclesFacade) {
         x = solver.solve(sys.b);
         return solver.report();
       },
-      [&] { solver.cancel(); }, [&](progress_callback cb) { solver.onProgress(std::move(cb)); },
+      [&] { solver.cancel(); },
+      [&](worker_hook hook) {
+        solver_options o = async_options(4);
+        o.on_block_sweep = std::move(hook);
+        solver.setOptions(o);
+      },
       sys);
 }
 

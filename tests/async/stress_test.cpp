@@ -35,7 +35,9 @@ TEST(AsyncStress, ConvergedImpliesTrueResidualBelowToleranceUnderInjectedDelays)
     o.stop.tolerance = std::pow(10.0, -std::uniform_real_distribution<double>(6, 10)(rng));
     // One solve in four gets a budget too small to converge.
     const bool tight = rng() % 4 == 0;
-    o.stop.max_sweeps = tight ? 3 + static_cast<std::int64_t>(rng() % 10) : 100000;
+    // A generous budget is none at all: a stalled worker can make the other sweep its blocks tens
+    // of thousands of times while it sleeps, and every block is held to the budget.
+    o.stop.max_sweeps = tight ? 3 + static_cast<std::int64_t>(rng() % 10) : 1000000000;
     o.stop.time_limit_seconds = 30;
     // Stall a chosen worker for random stretches: its blocks' residuals age while the others
     // race ahead, which is what makes the global estimate stale.
@@ -52,6 +54,7 @@ TEST(AsyncStress, ConvergedImpliesTrueResidualBelowToleranceUnderInjectedDelays)
     const solve_report r = sys.solve(e, x);
     const double truth = sys.true_residual(x);
     EXPECT_NEAR(r.relative_residual, truth, 1e-9 * std::max(1.0, truth)) << "solve " << k;
+    EXPECT_LE(r.sweeps.max, o.stop.max_sweeps) << "solve " << k << " swept past its budget";
     if (r.converged()) {
       ++converged;
       EXPECT_LE(truth, o.stop.tolerance) << "false convergence in solve " << k;

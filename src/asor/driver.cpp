@@ -1,0 +1,251 @@
+// The one driver of every solve (docs/architecture.md, docs/termination.md):
+//
+//   prepare -> relax (a schedule) -> candidate -> confirm -> verify on a quiescent x
+//           -> resume | fall back | report
+//
+// Schedules (sync_schedules.cpp, async_engine.cpp) only relax and run the decision loop; the
+// verification, the resume after a failed one, the fallback, the precedence of stop reasons and
+// the report are written here once.
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include "asor/io/errors.hpp"
+#include "asor/logging.hpp"
+#include "engine_impl.hpp"
+#include "monitor.hpp"
+#include "observer.hpp"
+#include "schedule.hpp"
+
+namespace asor::detail {
+namespace {
+
+/// The report fields every outcome shares, from the options and the preparation.
+void describe_setup(solve_report& r, const solver_options& o, const prepared_method& p) {
+  r.method = o.method;
+  r.direction = o.method == method::ssor ? sweep_direction::symmetric : o.direction;
+  r.omega = p.omega;
+  r.omega_auto = p.omega_auto;
+  r.estimated_jacobi_rho = p.jacobi_rho;
+  r.threads = p.threads;
+  r.blocks = p.blocks;
+  r.l1 = p.l1;
+  r.ordering = p.applied;
+  r.tolerance = o.stop.tolerance;
+  r.setup_seconds = p.setup_seconds;
+}
+
+/// A solve that ended before relaxing (cancelled before or during preparation): x is untouched.
+void stopped_before_relaxing(solve_report& r, const solver_options& o, std::span<const double> b,
+                             std::span<const double> x, const csr_view& A, stop_reason why) {
+  r.method = o.method;
+  r.direction = o.method == method::ssor ? sweep_direction::symmetric : o.direction;
+  r.tolerance = o.stop.tolerance;
+  r.omega = o.omega.value_or(std::numeric_limits<double>::quiet_NaN());
+  r.omega_auto = !o.omega;
+  r.reason = why;
+  double sum = 0.0;
+  for (const double v : b) sum += v * v;
+  r.rhs_norm = std::sqrt(sum);
+  r.relative_residual = r.rhs_norm > 0.0 ? residual_norm(A, b, x) / r.rhs_norm
+                                         : std::numeric_limits<double>::quiet_NaN();
+}
+
+/// The one-line description of an exception (for solve_report::error).
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::bad_alloc&) {
+    return "out of memory (std::bad_alloc)";
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+/// The sweep statistics over blocks.
+sweep_stats stats_of(const std::vector<std::int64_t>& bs) {
+  sweep_stats s;
+  if (bs.empty()) return s;
+  s.min = *std::min_element(bs.begin(), bs.end());
+  s.max = *std::max_element(bs.begin(), bs.end());
+  double total = 0.0;
+  for (const auto v : bs) total += static_cast<double>(v);
+  s.mean = total / static_cast<double>(bs.size());
+  return s;
+}
+
+/// Relaxes b, x (in the solve's row order) to the end of the job; \p report has the setup.
+void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const double> b,
+                      std::span<double> x, solve_report& report) {
+  const solver_options& o = job.options;
+  const prepared_method& prep = e.prep;
+  stop_control& control = job.control;
+  const double bnorm = report.rhs_norm;
+  const auto t0 = clock::now();
+  if (std::isfinite(o.stop.time_limit_seconds)) {
+    control.set_deadline(t0 + std::chrono::duration_cast<clock::duration>(
+                                  std::chrono::duration<double>(o.stop.time_limit_seconds)));
+  }
+  double omega = prep.omega;
+  csr_view A = prep.kernel_view();
+  monitor mon(o, bnorm, initial_residual(prep.A, b, x, bnorm), omega);
+  const schedule_context ctx{job, prep, mon, b, x, t0};
+  const std::unique_ptr<schedule> sched = make_schedule(ctx, A, omega);
+  observer obs(job);  // calls the progress callback on its own thread; joined below
+  std::optional<std::vector<double>> restart_x;  // the last verified x, for the fallback
+  if (o.fallback != fallback_policy::none) restart_x.emplace(x.begin(), x.end());
+  std::vector<double> fallback_l1;
+  double true_residual = std::numeric_limits<double>::quiet_NaN();
+  stop_reason reason = stop_reason::none;
+  while (reason == stop_reason::none) {
+    control.new_round();
+    const clock::time_point quiescent = sched->relax();
+    reason = control.decision();
+    if (reason != stop_reason::none) {
+      const double latency = std::max(0.0, seconds_between(control.decided_at(), quiescent));
+      report.cancel_latency_seconds = latency;
+      report.max_cancel_latency_seconds =
+          std::isnan(report.max_cancel_latency_seconds)
+              ? latency
+              : std::max(report.max_cancel_latency_seconds, latency);
+    }
+    if (reason == stop_reason::none) {
+      throw std::logic_error("asor: internal error: a schedule returned without a decision");
+    }
+    if (reason == stop_reason::failed) break;
+    if (reason == stop_reason::converged) {
+      // x is quiescent: verify before saying "converged".
+      true_residual = residual_norm(prep.A, b, x) / bnorm;
+      if (mon.verified(true_residual, seconds_between(t0, clock::now()))) break;
+      logger()->debug("verification failed at {} sweeps: estimate {:.3e}, true {:.3e}",
+                      mon.snapshot().min_sweeps, mon.snapshot().provisional_residual,
+                      true_residual);
+      if (restart_x) restart_x->assign(x.begin(), x.end());
+      // Resume from this x (no work lost), unless a stop was asked meanwhile or a budget ran out.
+      reason = control.cancel_requested() ? stop_reason::cancelled
+               : control.user_stop_requested()
+                   ? stop_reason::user_stop
+                   : mon.budget_exhausted(seconds_between(t0, clock::now()));
+      true_residual = std::numeric_limits<double>::quiet_NaN();
+    } else if (reason == stop_reason::diverged && restart_x && !report.fallback_used) {
+      std::copy(restart_x->begin(), restart_x->end(), x.begin());
+      report.fallback_used = true;
+      std::string what = "omega 1";
+      // The l1 diagonal differs from the diagonal only for the block methods (one block: no
+      // entry lies outside it).
+      if (o.fallback == fallback_policy::l1 &&
+          (o.method == method::async || o.method == method::block_jacobi)) {
+        fallback_l1 = l1_inverse_diagonal(prep.A, prep.part);
+        A = prep.A.with_inv_diag(fallback_l1);
+        report.l1 = true;
+        what = "the l1 diagonal and omega 1";
+      }
+      report.fallback = "diverged after " + std::to_string(mon.snapshot().min_sweeps) +
+                        " sweeps with omega " + std::to_string(omega) +
+                        "; restarted from the last verified x with " + what;
+      logger()->warn("{}", report.fallback);
+      omega = 1.0;
+      report.omega = omega;
+      sched->reset(A, omega);
+      mon.restart(initial_residual(prep.A, b, x, bnorm), omega);
+      reason = control.cancel_requested()      ? stop_reason::cancelled
+               : control.user_stop_requested() ? stop_reason::user_stop
+                                               : stop_reason::none;
+    }
+  }
+  report.observer_wait_seconds = obs.close();
+  if (job.error()) return;  // failed: the caller reports it
+  report.reason = reason;
+  report.block_sweeps = sched->block_sweeps();
+  report.sweeps = stats_of(report.block_sweeps);
+  if (std::isnan(true_residual)) true_residual = residual_norm(prep.A, b, x) / bnorm;
+  report.relative_residual = true_residual;
+  report.provisional_residual = mon.snapshot().provisional_residual;
+  report.verifications = mon.snapshot().verifications;
+  report.failed_verifications = mon.failed_verifications();
+  report.history = std::move(mon.history());
+  sched->complete(report);
+  report.solve_seconds = seconds_between(t0, clock::now()) - report.observer_wait_seconds;
+  // The final snapshot agrees with the report: a block's last sweeps may not have been published
+  // (publish_every, a full ring), so the counts come from the blocks themselves.
+  progress& last = mon.snapshot();
+  last.min_sweeps = report.sweeps.min;
+  last.max_sweeps = report.sweeps.max;
+  last.mean_sweeps = report.sweeps.mean;
+  job.board.publish(last);
+}
+
+/// The whole job, from preparation to the report; x holds the result in the caller's order.
+void drive(engine::impl& e, job_state& job, solve_report& report) {
+  const solver_options& o = job.options;
+  stop_control& control = job.control;
+  if (control.cancel_requested()) {
+    stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
+    return;
+  }
+  bool prepared_now = false;
+  try {
+    prepared_now = e.prepare(o, [&control] { return control.cancel_requested(); });
+  } catch (const operation_cancelled&) {
+    stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
+    return;
+  }
+  const prepared_method& prep = e.prep;
+  describe_setup(report, o, prep);
+  report.setup_reused = !prepared_now;
+  double sum = 0.0;
+  for (const double v : job.b) sum += v * v;
+  report.rhs_norm = std::sqrt(sum);
+  if (report.rhs_norm == 0.0) {  // The solution of A x = 0 is x = 0, exactly.
+    std::fill(job.x.begin(), job.x.end(), 0.0);
+    report.reason = stop_reason::converged;
+    report.relative_residual = 0.0;
+    report.provisional_residual = 0.0;
+    report.block_sweeps.assign(static_cast<std::size_t>(report.blocks), 0);
+    return;
+  }
+  const std::vector<int>& order = prep.order;
+  if (order.empty()) {
+    relax_to_the_end(e, job, job.b, job.x, report);
+    return;
+  }
+  // Reordered: the solve works on P b and P x, and x comes back in the caller's order.
+  std::vector<double> pb(order.size());
+  std::vector<double> px(order.size());
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    const auto old = static_cast<std::size_t>(order[r]);
+    pb[r] = job.b[old];
+    px[r] = job.x[old];
+  }
+  relax_to_the_end(e, job, pb, px, report);
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    job.x[static_cast<std::size_t>(order[r])] = px[r];
+  }
+}
+
+}  // namespace
+
+void run_job(engine::impl& e, job_state& job) noexcept {
+  solve_report report;
+  try {
+    drive(e, job, report);
+  } catch (...) {
+    job.fail(std::current_exception());
+  }
+  if (const std::exception_ptr error = job.error()) {
+    report.reason = stop_reason::failed;
+    report.error = describe(error);
+  }
+  job.complete(std::move(report));
+}
+
+}  // namespace asor::detail
