@@ -1,23 +1,28 @@
-// omega = auto against the best omega of a grid, per matrix: sequential SOR (the estimate's omega
-// fixed, and adapted by sor_omega_controller) and asynchronous SOR on T threads (the engine's
-// auto, and each grid omega). One JSON line per matrix; bench/omega_report.py turns them into
-// the table of docs/performance.md.
+// omega = auto against the best omega of a grid, per matrix: sequential SOR (the engine under
+// auto, which adapts omega during the solve, and the estimate's omega held fixed) and
+// asynchronous SOR on T threads (the engine under auto, with its back-off, and each grid omega).
+// One JSON line per matrix; bench/omega_report.py turns them into the table of
+// docs/performance.md.
 //
 //   build/bench/bin/bench_omega [--tol 1e-8] [--cap 400000] [--threads 2] [--no-sor] [--no-fixed]
-//       [--no-async] [--no-grid] [--async-time-limit 120] [--json out.jsonl] MATRIX...
+//       [--no-async] [--no-grid] [--time-limit 20] [--async-time-limit 20] [--patience 3]
+//       [--grid-budget 60]
+//       [--json out.jsonl] MATRIX...
 //   MATRIX: a Matrix Market file, poisson2d:M or poisson3d:M
 //
-// Sequential SOR is driven here, sweep by sweep, by the same kernel and stopping rule as the
-// engine (a provisional residual <= tol is checked by the true residual): its sweep counts are
-// deterministic and equal the engine's. The adaptive runs call the controller exactly as the
-// engine's driver is to call it (observe once per complete sweep with the sweep's residual_sq).
-// The asynchronous runs go through the engine; once the driver adapts omega under auto, the same
-// command measures async with adaptation (the "async auto" column).
+// The fixed-omega sequential runs are driven here, sweep by sweep, by the engine's kernel and
+// stopping rule (a provisional residual <= tol is checked by the true residual): their sweep
+// counts are deterministic and equal the engine's. Every run has a time limit (--time-limit for
+// sequential runs, --async-time-limit for asynchronous ones) and every grid search a budget
+// (--grid-budget seconds in all; a search cut by it says "complete": false): the machine is
+// shared, and a run cut by its limit is reported as "more than its sweeps", not converged.
 //
 // The grid (1.0 .. 1.95 step 0.05, 1.97, 1.98, 1.99, 1.995, 1.998, 1.999) is run from the top
-// down, each omega capped at the fewest sweeps found so far (a run that does not beat the best
-// within the best's sweeps cannot be the best): the best omega and its sweeps are exact, the
-// others are reported as "more than the cap".
+// down, each omega capped at the fewest sweeps found so far, starting from auto's sweeps (a run
+// that does not beat the best within the best's sweeps cannot be the best; when no grid omega
+// beats auto, the grid best is reported as "not better than auto"). The search stops after
+// --patience omegas in a row that did not improve on the best once a grid omega has converged
+// (sweeps against omega are unimodal on every matrix we looked at; 0 runs the whole grid).
 
 #include <nlohmann/json.hpp>
 
@@ -31,8 +36,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "asor/omega_control.hpp"
 
 namespace {
 
@@ -75,21 +78,25 @@ struct run_result {
   std::int64_t sweeps = 0;
   bool converged = false;
   double seconds = 0;
-  std::vector<asor::omega_change> changes;
+  bool timed_out = false;
+  double setup_seconds = 0;  // engine runs: the preparation (the estimate under auto)
+  std::vector<asor::omega_update> changes;
 };
 
-/// Sequential SOR from x = 0 to tol or cap sweeps; with a controller when \p adapt.
+/// Sequential SOR at a fixed omega from x = 0 to tol, cap sweeps or the time limit.
 run_result sequential(const problem& p, double omega, std::int64_t cap, double tol,
-                      const std::optional<asor::sor_omega_controller::settings>& adapt) {
+                      double time_limit) {
   run_result r;
   const int n = p.view.rows;
   asor::vector x = asor::vector::Zero(n);
   const double bnorm = p.b.norm();
-  std::optional<asor::sor_omega_controller> ctl;
-  if (adapt) ctl.emplace(omega, *adapt);
-  double w = ctl ? ctl->omega() : omega;
+  const double w = omega;
   const auto t0 = clock_type::now();
   for (std::int64_t k = 1; k <= cap; ++k) {
+    if (k % 16 == 0 && since(t0) > time_limit) {
+      r.timed_out = true;
+      break;
+    }
     const double sq = asor::sor_sweep(p.view, p.b.data(), asor::plain_access{x.data()}, 0, n, w,
                                       asor::sweep_direction::forward)
                           .residual_sq;
@@ -105,22 +112,17 @@ run_result sequential(const problem& p, double omega, std::int64_t cap, double t
         break;
       }
     }
-    if (ctl) {
-      const asor::omega_decision d = ctl->observe(sq);
-      if (d.changed) w = d.omega;
-    }
   }
   r.seconds = since(t0);
   r.omega = w;
-  if (ctl) r.changes = ctl->history();
   return r;
 }
 
-/// Asynchronous SOR through the engine (omega nullopt = auto).
-run_result asynchronous(const problem& p, std::optional<double> omega, int threads,
-                        std::int64_t cap, double tol, double time_limit) {
+/// A solve through the engine from x = 0 (omega nullopt = auto: estimated, then adapted).
+run_result engine_run(const problem& p, asor::method m, std::optional<double> omega, int threads,
+                      std::int64_t cap, double tol, double time_limit) {
   asor::solver_options o;
-  o.method = asor::method::async;
+  o.method = m;
   o.threads = threads;
   o.omega = omega;
   o.stop.tolerance = tol;
@@ -133,15 +135,18 @@ run_result asynchronous(const problem& p, std::optional<double> omega, int threa
                                          {x.data(), static_cast<std::size_t>(x.size())});
   run_result r;
   r.seconds = since(t0);  // setup (estimate, ordering, partition) and solve
+  r.setup_seconds = rep.setup_seconds;
   r.omega = rep.omega;
   r.sweeps = rep.sweeps.min;
   r.converged = rep.converged();
+  r.timed_out = rep.reason == asor::stop_reason::time_limit;
+  r.changes = rep.omega_history;
   return r;
 }
 
 json to_json(const run_result& r) {
-  json j = {
-      {"omega", r.omega}, {"sweeps", r.sweeps}, {"converged", r.converged}, {"seconds", r.seconds}};
+  json j = {{"omega", r.omega},     {"sweeps", r.sweeps},       {"converged", r.converged},
+            {"seconds", r.seconds}, {"timed_out", r.timed_out}, {"setup_seconds", r.setup_seconds}};
   if (!r.changes.empty()) {
     json c = json::array();
     for (const auto& ch : r.changes) {
@@ -159,27 +164,42 @@ std::vector<double> grid() {
   return g;
 }
 
-/// The grid from the top down, each run capped at the best so far.
-json grid_search(const std::vector<double>& omegas, std::int64_t cap,
+/// The grid from the top down, each run capped at the best so far (first: \p cap, auto's sweeps
+/// when auto converged); stops after \p patience runs in a row without a new best once one
+/// converged (0: never).
+/// Stops too when the search has run for \p budget seconds (then "complete" is false).
+json grid_search(const std::vector<double>& omegas, std::int64_t cap, int patience, double budget,
                  const std::function<run_result(double, std::int64_t)>& run) {
   json rows = json::array();
   std::int64_t best = cap;
   json best_row = nullptr;
+  int since_best = 0;
+  bool complete = true;
+  const auto t0 = clock_type::now();
   for (auto it = omegas.rbegin(); it != omegas.rend(); ++it) {
+    // Patience counts once a grid omega converged (before, a capped run may lie on either side
+    // of the best omega).
+    if (patience > 0 && !best_row.is_null() && since_best >= patience) break;
+    if (since(t0) > budget) {
+      complete = false;
+      break;
+    }
     const run_result r = run(*it, best);
     json row = to_json(r);
     row["omega"] = *it;
     row["cap"] = best;
+    ++since_best;
     if (r.converged && (best_row.is_null() || r.sweeps <= best)) {
       best = r.sweeps;
       best_row = row;
+      since_best = 0;
     }
     rows.push_back(row);
     std::fprintf(stderr, "  omega %.3f: %s %lld sweeps (cap %lld), %.3f s\n", *it,
                  r.converged ? "converged" : "not converged", static_cast<long long>(r.sweeps),
                  static_cast<long long>(row["cap"].get<std::int64_t>()), r.seconds);
   }
-  return {{"runs", rows}, {"best", best_row}};
+  return {{"runs", rows}, {"best", best_row}, {"first_cap", cap}, {"complete", complete}};
 }
 
 }  // namespace
@@ -192,7 +212,10 @@ int main(int argc, char** argv) {
   bool do_fixed = true;
   bool do_async = true;
   bool do_grid = true;
-  double async_time_limit = 120.0;
+  double async_time_limit = 20.0;
+  double time_limit = 20.0;
+  int patience = 3;
+  double grid_budget = 60.0;
   std::string json_path;
   std::vector<std::string> specs;
   for (int k = 1; k < argc; ++k) {
@@ -218,6 +241,12 @@ int main(int argc, char** argv) {
       do_fixed = false;
     } else if (a == "--no-grid") {
       do_grid = false;
+    } else if (a == "--time-limit") {
+      time_limit = std::stod(value());
+    } else if (a == "--grid-budget") {
+      grid_budget = std::stod(value());
+    } else if (a == "--patience") {
+      patience = std::stoi(value());
     } else if (a == "--async-time-limit") {
       async_time_limit = std::stod(value());
     } else if (a == "--json") {
@@ -261,40 +290,43 @@ int main(int argc, char** argv) {
         est.lambda_min, est.lambda_min_error, est.lambda_max, est.lanczos_steps, est.cost_sweeps,
         est.seconds, sor.omega, par.omega);
 
-    // Sequential SOR: the estimate's omega fixed, then adapted.
+    // Sequential SOR: the engine under auto (estimate + adaptation), then the estimate's omega
+    // held fixed, then the grid.
+    const auto cap_of = [&](const run_result& r) { return r.converged ? r.sweeps : cap; };
     if (do_sor) {
-      asor::sor_omega_controller::settings st;
-      st.omega_min = sor.omega_min;
-      st.omega_max = sor.omega_max;
-      st.consistently_ordered = est.consistently_ordered;
-      const run_result adaptive = sequential(p, sor.omega, cap, tol, st);
-      std::fprintf(stderr, "  sor adaptive: %s %lld sweeps (final %.5f), %.3f s\n",
+      const run_result adaptive =
+          engine_run(p, asor::method::sor, std::nullopt, 1, cap, tol, time_limit);
+      std::fprintf(stderr,
+                   "  sor auto (engine): %s %lld sweeps (%.5f -> %.5f, %zu changes), %.3f s\n",
                    adaptive.converged ? "converged" : "not converged",
-                   static_cast<long long>(adaptive.sweeps), adaptive.omega, adaptive.seconds);
+                   static_cast<long long>(adaptive.sweeps), sor.omega, adaptive.omega,
+                   adaptive.changes.size(), adaptive.seconds);
       j["sor"] = {{"adaptive", to_json(adaptive)}};
       if (do_fixed) {
-        const run_result fixed = sequential(p, sor.omega, cap, tol, std::nullopt);
+        const run_result fixed = sequential(p, sor.omega, cap, tol, time_limit);
         std::fprintf(stderr, "  sor auto, omega held at %.5f: %s %lld sweeps, %.3f s\n", sor.omega,
                      fixed.converged ? "converged" : "not converged",
                      static_cast<long long>(fixed.sweeps), fixed.seconds);
         j["sor"]["auto_fixed"] = to_json(fixed);
       }
       if (do_grid) {
-        j["sor"]["grid"] = grid_search(grid(), cap, [&](double w, std::int64_t c) {
-          return sequential(p, w, c, tol, std::nullopt);
-        });
+        j["sor"]["grid"] = grid_search(
+            grid(), cap_of(adaptive), patience, grid_budget,
+            [&](double w, std::int64_t c) { return sequential(p, w, c, tol, time_limit); });
       }
     }
     if (do_async) {
-      const run_result a = asynchronous(p, std::nullopt, threads, cap, tol, async_time_limit);
-      std::fprintf(stderr, "  async auto (%.5f): %s %lld sweeps, %.3f s\n", a.omega,
-                   a.converged ? "converged" : "not converged", static_cast<long long>(a.sweeps),
-                   a.seconds);
+      const run_result a =
+          engine_run(p, asor::method::async, std::nullopt, threads, cap, tol, async_time_limit);
+      std::fprintf(stderr, "  async auto (%.5f, %zu changes): %s %lld sweeps, %.3f s\n", a.omega,
+                   a.changes.size(), a.converged ? "converged" : "not converged",
+                   static_cast<long long>(a.sweeps), a.seconds);
       j["async"] = {{"auto", to_json(a)}};
       if (do_grid) {
-        j["async"]["grid"] = grid_search(grid(), cap, [&](double w, std::int64_t c) {
-          return asynchronous(p, w, threads, c, tol, async_time_limit);
-        });
+        j["async"]["grid"] =
+            grid_search(grid(), cap_of(a), patience, grid_budget, [&](double w, std::int64_t c) {
+              return engine_run(p, asor::method::async, w, threads, c, tol, async_time_limit);
+            });
       }
     }
     if (out.is_open()) {

@@ -21,10 +21,12 @@
 #include <future>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "asor/sweep.hpp"
 #include "engine_impl.hpp"
+#include "omega_adaptation.hpp"
 #include "schedule.hpp"
 
 namespace asor::detail {
@@ -80,6 +82,10 @@ struct shared_state {
   /// worker to see the sum below it disarms it, so at most one early tick is queued at a time.
   std::atomic<double> wake_threshold_sq{-1.0};
   std::atomic<bool> wake_armed{false};
+  /// The factor the workers relax with: set before each round, and by the coordinator when
+  /// omega = auto backs it off (each worker reads it before each block sweep; relaxed: any recent
+  /// value is a valid factor, and the next sweeps use the new one).
+  std::atomic<double> omega{1.0};
 };
 
 /// The coordinator: all of its state is touched only by handlers on its strand (one thread).
@@ -256,11 +262,24 @@ class coordinator {
   void tick() {
     drain();
     const stop_reason reason = confirm(observe_and_evaluate());
+    adapt_omega();
     ctx_.job.board.publish(ctx_.mon.snapshot());
     if (reason != stop_reason::none) {
       ctx_.job.control.decide(reason);
     } else {
       arm_wake();
+    }
+  }
+
+  /// omega = auto: the back-off sees every global estimate over all blocks (and a non-finite one
+  /// from any block); a new omega reaches the workers through the shared atomic.
+  void adapt_omega() {
+    const progress& p = ctx_.mon.snapshot();
+    if (std::isnan(p.provisional_residual)) return;
+    if (const std::optional<double> next =
+            ctx_.adapt.residual(p.min_sweeps, p.provisional_residual, false)) {
+      s_.omega.store(*next, std::memory_order_relaxed);
+      ctx_.mon.set_omega(*next);
     }
   }
 
@@ -318,7 +337,6 @@ class coordinator {
 struct worker_round {
   const schedule_context& ctx;
   const csr_view& A;
-  double omega;
   shared_state& s;
   coordinator& coord;
   std::vector<std::int64_t>& block_sweeps;  // each entry written only by its block's owner
@@ -352,8 +370,9 @@ void work(const worker_round& w, int worker, int workers) {
       swept = true;
       double residual_sq = 0.0;
       for (int k = 0; k < local; ++k) {
+        const double omega = w.s.omega.load(std::memory_order_relaxed);
         const sweep_result r =
-            sor_sweep(w.A, b, access, part.begin(blk), part.end(blk), w.omega, o.direction, poll);
+            sor_sweep(w.A, b, access, part.begin(blk), part.end(blk), omega, o.direction, poll);
         if (r.interrupted) return;
         residual_sq = r.residual_sq;  // the newest sweep's residual describes the block best
       }
@@ -400,11 +419,12 @@ class async_schedule final : public schedule {
   async_schedule(const schedule_context& ctx, const csr_view& A, double omega)
       : ctx_(ctx),
         A_(A),
-        omega_(omega),
         workers_(ctx.prep.threads),
         shared_(ctx.prep.part.blocks(), workers_, ctx.job.options.record_provisional),
         block_sweeps_(static_cast<std::size_t>(ctx.prep.part.blocks()), 0),
-        coord_(ctx, shared_) {}
+        coord_(ctx, shared_) {
+    shared_.omega.store(omega, std::memory_order_relaxed);
+  }
 
   clock::time_point relax() override {
     const solver_options& o = ctx_.job.options;
@@ -415,7 +435,7 @@ class async_schedule final : public schedule {
       pass.residual_sq.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
     }
     const worker_round round{
-        ctx_, A_, omega_, shared_, coord_, block_sweeps_, quiet_sq, ctx_.job.control.token()};
+        ctx_, A_, shared_, coord_, block_sweeps_, quiet_sq, ctx_.job.control.token()};
     coord_.begin_round();
 #pragma omp parallel num_threads(workers_)
     {
@@ -433,7 +453,7 @@ class async_schedule final : public schedule {
 
   void reset(const csr_view& A, double omega) override {
     A_ = A;
-    omega_ = omega;
+    shared_.omega.store(omega, std::memory_order_relaxed);
   }
 
   [[nodiscard]] std::vector<std::int64_t> block_sweeps() const override { return block_sweeps_; }
@@ -449,7 +469,6 @@ class async_schedule final : public schedule {
  private:
   schedule_context ctx_;
   csr_view A_;
-  double omega_;
   int workers_;
   shared_state shared_;
   std::vector<std::int64_t> block_sweeps_;

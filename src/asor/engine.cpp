@@ -193,6 +193,7 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
     p.omega_min = choice.omega_min;
     p.omega_max = choice.omega_max;
     p.consistently_ordered = est.consistently_ordered;
+    p.lambda_min = est.lambda_min;
     logger()->info(
         "omega auto: lambda(D^-1 A) in [{:.4g} (+0/-{:.2g}), {:.4g} (+{:.2g})], {} Lanczos "
         "steps, {:.1f} sweeps of cost; omega = {:.6f} ({})",

@@ -28,6 +28,7 @@ struct prepared_method {
   double omega_min = 1.0;
   double omega_max = 1.0;
   bool consistently_ordered = false;
+  double lambda_min = std::numeric_limits<double>::quiet_NaN();  ///< auto: of D^-1 A (estimate)
   double jacobi_rho = std::numeric_limits<double>::quiet_NaN();
   /// rcm: the permuted copy the solves run on (order[new] = old); empty when natural
   ordering applied = ordering::natural;

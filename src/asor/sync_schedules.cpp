@@ -11,10 +11,12 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "asor/sweep.hpp"
 #include "engine_impl.hpp"
+#include "omega_adaptation.hpp"
 #include "schedule.hpp"
 
 namespace asor::detail {
@@ -59,8 +61,16 @@ class sync_schedule final : public schedule {
       const auto now = clock::now();
       const double elapsed = seconds_between(ctx_.t0, now);
       monitor& mon = ctx_.mon;
-      mon.observe(std::sqrt(s.residual_sq) / bnorm, sweeps_, static_cast<double>(sweeps_), sweeps_,
-                  elapsed, true);
+      const double estimate = std::sqrt(s.residual_sq) / bnorm;
+      mon.observe(estimate, sweeps_, static_cast<double>(sweeps_), sweeps_, elapsed, true);
+      // omega = auto: sequential SOR's controller sees every sweep, the back-off of the parallel
+      // schedules every global estimate; the new omega applies from the next sweep on.
+      std::optional<double> next = ctx_.adapt.sweep(sweeps_, s.residual_sq);
+      if (!next) next = ctx_.adapt.residual(sweeps_, estimate, false);
+      if (next) {
+        omega_ = *next;
+        mon.set_omega(omega_);
+      }
       if (options_.on_decision) options_.on_decision();
       const stop_reason reason = mon.evaluate();
       // Snapshots for progress() and the observer: at most one per millisecond (a sweep of a

@@ -165,6 +165,16 @@ json solve_json(const solve_outcome& o) {
   j["ordering"] = std::string(to_string(r.ordering));
   j["omega"] = number_or_null(r.omega);
   j["omega_auto"] = r.omega_auto;
+  j["initial_omega"] = number_or_null(r.initial_omega);
+  json changes = json::array();
+  for (const auto& c : r.omega_history) {
+    changes.push_back(json{{"sweep", c.sweep},
+                           {"from", c.from},
+                           {"to", c.to},
+                           {"factor", number_or_null(c.factor)},
+                           {"why", c.why}});
+  }
+  j["omega_history"] = changes;
   j["estimated_jacobi_rho"] = number_or_null(r.estimated_jacobi_rho);
   j["tolerance"] = r.tolerance;
   j["max_sweeps"] = o.max_sweeps;

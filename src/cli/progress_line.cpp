@@ -34,8 +34,8 @@ void progress_line::update(const progress& p) {
   const double est = p.provisional_residual;
   std::string text = prefix_;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "sweeps %lld  est %s  %s sweeps/s  elapsed %s",
-                static_cast<long long>(p.min_sweeps), sci(est).c_str(),
+  std::snprintf(buf, sizeof buf, "sweeps %lld  omega %.4f  est %s  %s sweeps/s  elapsed %s",
+                static_cast<long long>(p.min_sweeps), p.omega, sci(est).c_str(),
                 sci(p.sweeps_per_second).c_str(), duration(p.elapsed_seconds).c_str());
   text += buf;
   if (std::isfinite(est) && est > 0) {

@@ -49,7 +49,10 @@ std::string plural(long long count, const char* word) {
 
 std::string omega_text(const solve_report& r) {
   char buf[128];
-  if (r.omega_auto) {
+  if (r.omega_auto && !r.omega_history.empty()) {
+    std::snprintf(buf, sizeof buf, "%.4f = auto, adapted from %.4f (%zu change%s)", r.omega,
+                  r.initial_omega, r.omega_history.size(), r.omega_history.size() == 1 ? "" : "s");
+  } else if (r.omega_auto) {
     std::snprintf(buf, sizeof buf, "%.3f = auto", r.omega);
   } else {
     std::snprintf(buf, sizeof buf, "%.3f", r.omega);
@@ -97,6 +100,16 @@ std::size_t write_history(const std::string& path, const solve_report& r) {
     double block_residual;
     double global_residual;
     double verified;
+    double omega;
+  };
+  // The factor in effect at a sweep count: the start, then each change of the omega history.
+  const auto omega_at = [&r](std::int64_t sweep) {
+    double w = r.initial_omega;
+    for (const auto& c : r.omega_history) {
+      if (c.sweep > sweep) break;
+      w = c.to;
+    }
+    return w;
   };
   std::vector<row> rows;
   const double bnorm = r.rhs_norm > 0 ? r.rhs_norm : 1.0;
@@ -105,17 +118,19 @@ std::size_t write_history(const std::string& path, const solve_report& r) {
     rows.push_back({p.result.seconds, std::to_string(p.result.block),
                     static_cast<long long>(p.result.sweeps),
                     std::sqrt(p.result.provisional_residual_sq) / bnorm,
-                    p.global_provisional_residual, std::nan("")});
+                    p.global_provisional_residual, std::nan(""), omega_at(p.result.sweeps)});
   }
   for (const auto& h : r.history) {
     if (per_block && std::isnan(h.verified_residual)) continue;
     rows.push_back({h.seconds, "all", static_cast<long long>(h.sweeps), h.provisional_residual,
-                    h.provisional_residual, h.verified_residual});
+                    h.provisional_residual, h.verified_residual,
+                    std::isnan(h.omega) ? omega_at(h.sweeps) : h.omega});
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const row& a, const row& b) { return a.seconds < b.seconds; });
   auto f = open_output(path);
-  std::fputs("seconds,block,sweep,block_residual,global_residual,verified_residual\n", f.get());
+  std::fputs("seconds,block,sweep,block_residual,global_residual,verified_residual,omega\n",
+             f.get());
   const auto num = [](double v) {
     if (std::isnan(v)) return std::string();
     char buf[40];
@@ -123,9 +138,9 @@ std::size_t write_history(const std::string& path, const solve_report& r) {
     return std::string(buf);
   };
   for (const auto& w : rows) {
-    std::fprintf(f.get(), "%.9g,%s,%lld,%s,%s,%s\n", w.seconds, w.block.c_str(), w.sweep,
+    std::fprintf(f.get(), "%.9g,%s,%lld,%s,%s,%s,%s\n", w.seconds, w.block.c_str(), w.sweep,
                  num(w.block_residual).c_str(), num(w.global_residual).c_str(),
-                 num(w.verified).c_str());
+                 num(w.verified).c_str(), num(w.omega).c_str());
   }
   if (std::ferror(f.get()) != 0) throw output_error(path + ": cannot write: write failed");
   return rows.size();

@@ -34,6 +34,8 @@ const char* const solve_keys[] = {"schema",
                                   "ordering",
                                   "omega",
                                   "omega_auto",
+                                  "initial_omega",
+                                  "omega_history",
                                   "estimated_jacobi_rho",
                                   "tolerance",
                                   "max_sweeps",
@@ -187,8 +189,9 @@ TEST(CliSolve, HistoryCsvSynchronousAndAsync) {
   auto r = run_cli({"solve", A, "--method", "sor", "--history", dir.file("sor.csv")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string csv = slurp(dir.file("sor.csv"));
-  EXPECT_EQ(csv.rfind("seconds,block,sweep,block_residual,global_residual,verified_residual\n", 0),
-            0u);
+  EXPECT_EQ(
+      csv.rfind("seconds,block,sweep,block_residual,global_residual,verified_residual,omega\n", 0),
+      0u);
   EXPECT_NE(csv.find(",all,1,"), std::string::npos);  // one row per sweep, block "all"
   EXPECT_GT(count_lines(csv), 100);
 
@@ -335,14 +338,14 @@ TEST(CliSolve, HistoryHasNoGlobalEstimateBeforeEveryBlockReported) {
   std::istringstream csv(slurp(dir.file("h.csv")));
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line, "seconds,block,sweep,block_residual,global_residual,verified_residual");
+  EXPECT_EQ(line, "seconds,block,sweep,block_residual,global_residual,verified_residual,omega");
   int per_worker[2] = {0, 0};  // rows of worker 0 (blocks 0-3) and worker 1 (blocks 4-7)
   int with_global = 0;
   while (std::getline(csv, line)) {
     std::vector<std::string> cell;
     std::stringstream fields(line);
     for (std::string c; std::getline(fields, c, ',');) cell.push_back(c);
-    cell.resize(6);
+    cell.resize(7);
     if (cell[1] == "all") continue;  // a verification point
     const int worker = std::stoi(cell[1]) / 4;
     if (++per_worker[worker] <= 3) {
