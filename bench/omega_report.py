@@ -206,9 +206,16 @@ def main():
                  f"{e['cost_sweeps']:.0f} sweeps of cost / {ad['sweeps']:,} sweeps = "
                  f"{fmt(100 * cs if cs else None, '.1f')} %; {e['seconds']:.2f} s / "
                  f"{solve_s:.1f} s = {fmt(100 * ts if ts else None, '.1f')} % "
-                 f"(one thread; final ω {ad['omega']:.5f}) | "
+                 f"(one thread; final ω {ad['omega']:.5f}"
+                 f"{'' if ad.get('converged') else '; the solve hit its time limit unconverged, so these are upper bounds'}) | "
                  f"{'yes' if cs is not None and cs <= 0.05 and ts is not None and ts <= 0.05 else 'no'} |")
     L.append("")
+    cut = [r["matrix"] for r in rows
+           if not best_of(r.get("sor", {}).get("grid")) and not sweeps_of(r.get("sor", {}).get("adaptive"))]
+    if cut:
+        L.append("No ω converged within the limits of this run (so the targets above say nothing "
+                 "about these matrices; on a loaded machine this is mostly the time limits, on "
+                 "ex5 and plat362 the conditioning): " + ", ".join(cut) + ".\n")
     if beyond:
         L.append("Beyond 1.5x (sequential SOR, adaptive against the grid's best):\n")
         for m, x in beyond:
