@@ -25,7 +25,8 @@ struct job_state;
 /// - `cancel()` stops the solve (stop_reason::cancelled); it is idempotent and safe before, during
 ///   and after the solve: before the first sweep (during preparation) the solve ends without
 ///   relaxing; after the end it does nothing;
-/// - `progress()` returns the newest snapshot without blocking the solve.
+/// - `progress()` returns the newest snapshot without blocking the solve, `block_progress()` the
+///   newest state of each block (a live monitor's per-block curves and sweep counts).
 ///
 /// The solve writes into the x given to submit() until the handle is ready, and reads b until then:
 /// both must outlive the solve. **Destroying the handle of a running solve cancels it and waits
@@ -74,6 +75,10 @@ class solve_handle {
   void cancel() const;
   /// \returns the newest progress snapshot, or nullopt before the first one exists.
   [[nodiscard]] std::optional<::asor::progress> progress() const;
+  /// \returns the newest state of every block (sweeps, provisional residual, worker), taken at
+  /// most every 10 ms and at the end of every round, read without blocking the solve; nullopt
+  /// before relaxation begins. After the end: the state of the final x.
+  [[nodiscard]] std::optional<::asor::block_progress> block_progress() const;
 
   /// \brief A handle of \p job (the engine makes them).
   explicit solve_handle(std::shared_ptr<detail::job_state> job) noexcept : job_(std::move(job)) {}

@@ -60,4 +60,8 @@ void solve_handle::cancel() const { job().control.cancel(); }
 
 std::optional<::asor::progress> solve_handle::progress() const { return job().board.latest(); }
 
+std::optional<::asor::block_progress> solve_handle::block_progress() const {
+  return job().blocks.latest();
+}
+
 }  // namespace asor
