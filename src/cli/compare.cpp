@@ -25,6 +25,7 @@
 #include "cli/json_report.hpp"
 #include "cli/plot.hpp"
 #include "cli/progress_line.hpp"
+#include "cli/serve.hpp"
 
 namespace asor::cli {
 
@@ -48,6 +49,7 @@ struct compare_args {
   bool progress_on = false;
   bool progress_off = false;
   bool quiet = false;
+  serve_flags serve;
 };
 
 /// \brief One method at one thread count, run `repeat` times.
@@ -429,6 +431,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
   }
 
   install_interrupt_handler();
+  const auto monitor = start_monitor(a.serve, "asor compare " + base_name(a.matrix));
   const bool show = progress_wanted(a.progress_on, a.progress_off || a.quiet);
   const std::size_t total = configs.size() * static_cast<std::size_t>(a.repeat);
   std::size_t done = 0;
@@ -464,14 +467,15 @@ int run_compare(const compare_args& a, const global_flags& global) {
       line.show("starting");
       vector x = vector::Zero(n);
       solve_report rep = solve_watched(*raw, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                                       {x.data(), static_cast<std::size_t>(x.size())}, line);
+                                       {x.data(), static_cast<std::size_t>(x.size())}, line,
+                                       monitor.get(), prefix);
       line.finish();
       log()->info("{} x{} #{}: {} in {:.4g} s, {} sweeps, true residual {:.3g}", label(c.m),
                   c.threads, r + 1, to_string(rep.reason), rep.solve_seconds, rep.sweeps.min,
                   rep.relative_residual);
       rep.provisional.clear();
       c.runs.push_back(std::move(rep));
-      if (interrupted()) stopped = true;
+      if (interrupted() || (monitor && monitor->cancel_requested())) stopped = true;
     }
   }
   if (stopped) log()->warn("interrupted: the table shows the runs done so far");
@@ -487,6 +491,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
     run_plot_script(tmp.path, a.plot);
     if (!a.quiet && a.json != "-") std::printf("plot: %s\n", a.plot.c_str());
   }
+  finish_monitor(monitor.get(), a.serve, a.quiet);
   const bool all = !stopped && std::all_of(configs.begin(), configs.end(),
                                            [](const auto& c) { return c.all_converged(); });
   return all ? exit_ok : exit_not_converged;
@@ -520,6 +525,7 @@ subcommand add_compare(CLI::App& parent, const global_flags& global) {
   app->add_option("--plot", args->plot, "Draw time and residual-vs-time curves to a PNG");
   add_progress_flags(*app, args->progress_on, args->progress_off);
   app->add_flag("-q,--quiet", args->quiet, "No table on stdout, only errors on stderr");
+  add_serve_flags(*app, args->serve);
   return {app, [args, &global] { return run_compare(*args, global); }};
 }
 

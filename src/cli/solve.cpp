@@ -19,6 +19,7 @@
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
 #include "cli/progress_line.hpp"
+#include "cli/serve.hpp"
 
 namespace asor::cli {
 
@@ -38,6 +39,7 @@ struct solve_args {
   bool progress_on = false;
   bool progress_off = false;
   bool quiet = false;
+  serve_flags serve;
 };
 
 bool is_sequential(method m) { return m == method::sor || m == method::ssor; }
@@ -225,12 +227,13 @@ int run_solve(const solve_args& a, const global_flags& global) {
   progress_line line(progress_wanted(a.progress_on, a.progress_off || a.quiet),
                      options.stop.tolerance, std::string(to_string(options.method)) + "  ");
   install_interrupt_handler();
+  const auto monitor = start_monitor(a.serve, "asor solve " + base_name(a.matrix));
 
   log()->info("solving with {} on {} threads, tol {:g}", to_string(options.method), options.threads,
               options.stop.tolerance);
   solve_outcome o;
   o.report = solve_watched(*eng, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                           {x.data(), static_cast<std::size_t>(x.size())}, line);
+                           {x.data(), static_cast<std::size_t>(x.size())}, line, monitor.get());
   line.finish();
   const solve_report& r = o.report;
   log()->info("stopped: {} after {} sweeps, {:.4g} s", to_string(r.reason), r.sweeps.min,
@@ -268,6 +271,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   }
   if (!a.json.empty()) write_json(solve_json(o), a.json);
   if (!a.quiet && a.json != "-") print_summary(o, history_rows);
+  finish_monitor(monitor.get(), a.serve, a.quiet);
   return r.converged() ? exit_ok : exit_not_converged;
 }
 
@@ -296,6 +300,7 @@ subcommand add_solve(CLI::App& parent, const global_flags& global) {
   add_progress_flags(*app, args->progress_on, args->progress_off);
   app->add_flag("-q,--quiet", args->quiet,
                 "No summary on stdout, no progress line, only errors on stderr");
+  add_serve_flags(*app, args->serve);
   return {app, [args, &global] { return run_solve(*args, global); }};
 }
 
