@@ -20,12 +20,14 @@ cd "$ROOT"
 JOBS=${ASOR_JOBS:-$(nproc)}
 
 # Debian 12 packages. The base image is assumed to have git, build-essential and cmake; they are
-# checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check.
+# checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check; chromium,
+# chromium-driver and python3-selenium the browser test of the monitor page (docs/monitor.md).
 PACKAGES=(
   build-essential cmake ninja-build git
   libeigen3-dev libboost-dev libboost-graph-dev nlohmann-json3-dev zlib1g-dev
   libspdlog-dev libcli11-dev libsuitesparse-dev libgtest-dev libbenchmark-dev
   python3-matplotlib
+  chromium chromium-driver python3-selenium
   clang-format-14 clang-tidy-14
   clang-14 llvm-14 libomp-14-dev libclang-rt-14-dev
 )
