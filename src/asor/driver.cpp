@@ -58,6 +58,14 @@ void stopped_before_relaxing(solve_report& r, const solver_options& o, std::span
                                          : std::numeric_limits<double>::quiet_NaN();
 }
 
+/// A cancel that arrived before any worker ran: its latency is the time from the cancel to the
+/// end of the solve (validation or preparation stopped at their next poll).
+void cancelled_before_relaxing(solve_report& r, const stop_control& control) {
+  const double latency = std::max(0.0, seconds_between(control.decided_at(), clock::now()));
+  r.cancel_latency_seconds = latency;
+  r.max_cancel_latency_seconds = latency;
+}
+
 /// The one-line description of an exception (for solve_report::error).
 std::string describe(const std::exception_ptr& e) {
   try {
@@ -175,7 +183,13 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
   report.history = std::move(mon.history());
   sched->complete(report);
   report.solve_seconds = seconds_between(t0, clock::now()) - report.observer_wait_seconds;
-  job.board.publish(mon.snapshot());
+  // The final snapshot agrees with the report: a block's last sweeps may not have been published
+  // (publish_every, a full ring), so the counts come from the blocks themselves.
+  progress& last = mon.snapshot();
+  last.min_sweeps = report.sweeps.min;
+  last.max_sweeps = report.sweeps.max;
+  last.mean_sweeps = report.sweeps.mean;
+  job.board.publish(last);
 }
 
 /// The whole job, from preparation to the report; x holds the result in the caller's order.
@@ -184,6 +198,7 @@ void drive(engine::impl& e, job_state& job, solve_report& report) {
   stop_control& control = job.control;
   if (control.cancel_requested()) {
     stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
+    cancelled_before_relaxing(report, control);
     return;
   }
   bool prepared_now = false;
@@ -191,6 +206,7 @@ void drive(engine::impl& e, job_state& job, solve_report& report) {
     prepared_now = e.prepare(o, [&control] { return control.cancel_requested(); });
   } catch (const operation_cancelled&) {
     stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
+    cancelled_before_relaxing(report, control);
     return;
   }
   const prepared_method& prep = e.prep;

@@ -65,6 +65,8 @@ void finish_monitor(web::monitor_server* monitor, const serve_flags& flags, bool
     std::fflush(stderr);
   }
   monitor->finish();
+  // Ctrl-C ends the wait (a second one the process), as during the solve.
+  const interrupt_guard interrupts;
   const auto until = std::chrono::steady_clock::now() +
                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                          std::chrono::duration<double>(flags.linger));
