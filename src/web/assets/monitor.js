@@ -411,7 +411,7 @@
       max = Math.max(max, s);
       min = Math.min(min, s);
     }
-    const top = max > 0 ? max * 1.08 : 1;
+    const top = max > 0 ? max * 1.2 : 1;  // room for the labels and the spread above the bars
     const step = niceStep(top, 4);
     ctx.fillStyle = '#5b6472';
     ctx.strokeStyle = '#eef1f4';
