@@ -16,6 +16,7 @@
 #include "asor/matrix.hpp"
 #include "asor/options.hpp"
 #include "asor/reference.hpp"
+#include "report/text.hpp"
 
 namespace asor::cli {
 
@@ -115,10 +116,10 @@ std::optional<reference_solver> parse_reference(const std::string& name);
 
 /// \returns the last component of \p path ("dir/gr_30_30.mtx" -> "gr_30_30.mtx").
 std::string base_name(const std::string& path);
-/// \returns \p v in scientific notation with \p digits digits after the point ("8.1e-09").
-std::string sci(double v, int digits = 1);
-/// \returns \p seconds with a readable unit ("0.0123 s", "45 us", "2.1 ms").
-std::string duration(double seconds);
+/// \returns \p v in scientific notation ("8.1e-09"), \p seconds with a readable unit ("0.0123 s"):
+/// shared with the Python module (src/report/text.hpp).
+using reporting::duration;
+using reporting::sci;
 /// \returns true when \p path has extension \p ext (case-insensitive, ext with the dot).
 bool has_extension(const std::string& path, const std::string& ext);
 
