@@ -17,7 +17,7 @@ asor_require_package(OpenMP "g++ (libgomp) or libomp-14-dev for clang")
 # python3-scipy depends on it (through pythran), so a newer libboost1.81-dev could not be installed
 # beside the scientific Python stack.
 asor_require_package(Boost libboost-dev 1.74 CONFIG)
-if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH OR ASOR_BUILD_TESTS)
+if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH OR ASOR_BUILD_TESTS OR ASOR_BUILD_PYTHON)
   asor_require_package(nlohmann_json nlohmann-json3-dev 3.11 CONFIG)
 endif()
 if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH)
