@@ -2,6 +2,7 @@
 # asor's setup script: one entry point from a fresh Debian 12 machine to a demo, the tests and CI.
 #
 #   bash scripts/setup.sh deps          install what is missing (root), or check it is all there
+#   bash scripts/setup.sh deps-check    prove with apt's solver that every package installs together
 #   bash scripts/setup.sh build         deps + configure and build the `dev` preset (-Werror)
 #   bash scripts/setup.sh demo          build + the main job: generate, solve (async), compare
 #   bash scripts/setup.sh test          build + ctest --preset dev
@@ -9,7 +10,7 @@
 #   bash scripts/setup.sh asan          ASan+UBSan build (g++), the whole suite
 #   bash scripts/setup.sh tsan          TSan build (clang-14, LLVM libomp + Archer), threaded suites
 #   bash scripts/setup.sh lint          clang-tidy 14 over every target (findings are errors)
-#   bash scripts/setup.sh ci            test, format-check, lint, asan, tsan; a summary; .ci/run
+#   bash scripts/setup.sh ci            deps-check, test, format-check, lint, asan, tsan; a summary
 #
 # Environment: ASOR_JOBS (parallel build and test jobs, default: nproc).
 set -euo pipefail
@@ -20,12 +21,14 @@ cd "$ROOT"
 JOBS=${ASOR_JOBS:-$(nproc)}
 
 # Debian 12 packages. The base image is assumed to have git, build-essential and cmake; they are
-# checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check.
+# checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check; the
+# python3 ones the Python module (ASOR_BUILD_PYTHON, on in the dev preset), its tests and examples.
+# They all install together (Boost is Debian's default 1.74, which python3-scipy's pythran needs).
 PACKAGES=(
   build-essential cmake ninja-build git
   libeigen3-dev libboost-dev libboost-graph-dev nlohmann-json3-dev zlib1g-dev
   libspdlog-dev libcli11-dev libsuitesparse-dev libgtest-dev libbenchmark-dev
-  python3-matplotlib
+  python3-dev pybind11-dev python3-numpy python3-scipy python3-pytest python3-matplotlib
   clang-format-14 clang-tidy-14
   clang-14 llvm-14 libomp-14-dev libclang-rt-14-dev
 )
@@ -83,6 +86,31 @@ $(sed -n '/will be REMOVED/,/^[^ ]/{/^ /p}; /^E:/p' <<<"$plan")
   if [[ $(printf '%s\n3.25\n' "$version" | sort -V | head -n1) != 3.25 ]]; then
     die "CMake >= 3.25 is needed (found ${version:-none})"
   fi
+}
+
+# apt's own solver, asked (-s: simulate, nothing is installed) for every package of the list at
+# once with --no-remove, twice: on this machine, and on a machine with nothing installed (an empty
+# dpkg status: every dependency, Boost 1.74 and scipy's pythran included, must resolve together).
+# Needs apt's package lists (apt-get update), not root.
+cmd_deps_check() {
+  command -v apt-get >/dev/null || die "apt-get not found: deps-check needs Debian's apt"
+  local empty plan rc=0
+  empty=$(mktemp "${TMPDIR:-/tmp}/asor-empty-status.XXXXXX")
+  for state in machine fresh; do
+    local -a opts=(-s --no-remove --no-install-recommends)
+    [[ $state == fresh ]] && opts+=(-o "Dir::State::status=$empty")
+    if plan=$(apt-get install "${opts[@]}" "${PACKAGES[@]}" 2>&1) &&
+      ! grep -q '^Remv ' <<<"$plan"; then
+      log "deps-check ($state): all ${#PACKAGES[@]} packages install together:" \
+        "$(grep -c '^Inst ' <<<"$plan") to install, none removed"
+    else
+      rc=1
+      printf '%s\n' "$plan" | grep -E '^(E:|Remv |  )' | head -n 40 >&2
+      echo "setup.sh: deps-check ($state): apt cannot install the package list together" >&2
+    fi
+  done
+  rm -f "$empty"
+  return "$rc"
 }
 
 configure_and_build() {
@@ -168,7 +196,7 @@ cmd_ci() {
   mkdir -p "$logs"
   local -a names=() results=() times=() notes=() failures=()
   local start=$SECONDS failed=0 stage t0 status note
-  for stage in test format-check lint asan tsan; do
+  for stage in deps-check test format-check lint asan tsan; do
     t0=$SECONDS
     log "CI stage: $stage (log: build/ci-logs/$stage.log)"
     if bash "$SCRIPT" "$stage" 2>&1 | tee "$logs/$stage.log"; then
@@ -200,12 +228,13 @@ cmd_ci() {
 }
 
 usage() {
-  sed -n '2,14p' "$SCRIPT" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$SCRIPT" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
 case "${1:-}" in
   deps) cmd_deps ;;
+  deps-check) cmd_deps_check ;;
   build) cmd_build ;;
   demo) cmd_demo ;;
   test) cmd_test ;;
