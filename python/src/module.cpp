@@ -158,8 +158,8 @@ void bind_solve(py::module_& m) {
       .def("stream", &py_solve::stream, py::arg("capacity"))
       .def(
           "on_done",
-          [](py::object self, py::object fn) {
-            self.cast<py_solve&>().on_done(self, std::move(fn));
+          [](const py::object& self, const py::object& fn) {
+            self.cast<py_solve&>().on_done(self, fn);
           },
           py::arg("fn"));
 
@@ -267,7 +267,8 @@ PYBIND11_MODULE(_asor, m) {
   m.doc() = "The compiled part of asor (private: use the package asor).";
   m.attr("__version__") = ASOR_VERSION_STRING;
   // Bad input is a ValueError with the library's message, the same words as the tool's errors.
-  pybind11::register_exception_translator([](std::exception_ptr e) {
+  // By value: pybind11's translator type is void (*)(std::exception_ptr).
+  pybind11::register_exception_translator([](std::exception_ptr e) {  // NOLINT(performance-*)
     try {
       if (e) std::rethrow_exception(e);
     } catch (const asor::input_error& ex) {

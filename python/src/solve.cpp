@@ -23,6 +23,23 @@ using clock = std::chrono::steady_clock;
 /// How often a Python thread that waits wakes to check for signals (Ctrl-C).
 constexpr auto signal_poll = std::chrono::milliseconds(10);
 
+/// A destructor's exception (the current one) reported as Python reports an exception it cannot
+/// raise ("Exception ignored in: <where>"), GIL held: a destructor must not throw.
+void discard_in_destructor(const char* where) noexcept {
+  try {
+    throw;
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "an exception of unknown type");
+  }
+  PyObject* const context = PyUnicode_FromString(where);
+  PyErr_WriteUnraisable(context);
+  Py_XDECREF(context);
+}
+
 /// Every solve of the process, for cancel_all() and running_solves().
 std::mutex registry_mutex;
 std::vector<std::weak_ptr<solve_state>> registry;
@@ -83,12 +100,26 @@ py::object python_exception(const std::exception_ptr& e) {
   return py::reinterpret_borrow<py::object>(type)(message);
 }
 
+/// Marks the calling thread as the one inside a solve's on_progress, for the guard's lifetime.
+class inside_callback {
+ public:
+  explicit inside_callback(std::atomic<std::thread::id>& slot) : slot_(slot) {
+    slot_.store(std::this_thread::get_id());
+  }
+  ~inside_callback() { slot_.store(std::thread::id()); }
+  inside_callback(const inside_callback&) = delete;
+  inside_callback& operator=(const inside_callback&) = delete;
+
+ private:
+  std::atomic<std::thread::id>& slot_;
+};
+
 /// The solve has ended (on the engine's solve thread, without the GIL): the streams get the final
 /// snapshot and end, and Python done-callbacks are queued for the dispatcher.
 void on_end(solve_state& st) {
   const std::optional<::asor::progress> last = st.handle.progress();
-  std::function<void()> dispatch;
   {
+    // The done callbacks are queued before `finished` can be seen (cancel_all relies on it).
     const std::lock_guard lock(st.mutex);
     st.finished = true;
     for (const auto& s : st.streams) {
@@ -100,11 +131,10 @@ void on_end(solve_state& st) {
     }
     if (st.dispatch_wanted && !st.dispatch_queued) {
       st.dispatch_queued = true;
-      dispatch = st.dispatch_item;
+      dispatch_queue::instance().push(st.dispatch_item);
     }
   }
   st.changed.notify_all();
-  if (dispatch) dispatch_queue::instance().push(std::move(dispatch));
 }
 
 }  // namespace
@@ -119,19 +149,21 @@ struct py_solve::parts {
   /// destroyed (a running on_progress needs the GIL to return); the Python objects are released
   /// after, with the GIL.
   ~parts() {
-    if (eng) {
+    if (!eng) return;
+    try {
       const py::gil_scoped_release nogil;
       if (state->handle.valid() && !state->handle.ready()) {
         state->handle.cancel();
         state->handle.wait();
       }
       eng.reset();  // joins the engine's solve thread
+    } catch (...) {
+      discard_in_destructor("asor: ending a solve");
     }
   }
 
   /// The engine's observer thread: streams first (no GIL), then on_progress with the GIL.
   callback_action observe(const ::asor::progress& s) {
-    state->observer_thread.store(std::this_thread::get_id());
     bool streams = false;
     {
       const std::lock_guard lock(state->mutex);
@@ -140,6 +172,9 @@ struct py_solve::parts {
     }
     if (streams) state->changed.notify_all();
     if (!has_callback) return callback_action::proceed;
+    // While on_progress runs, this thread is known as the solve's own: waiting for the solve here
+    // would never end (see wait(), py_stream::next(), ~py_solve).
+    const inside_callback inside(state->observer_thread);
     const py::gil_scoped_acquire gil;
     try {
       const py::object answer = on_progress(progress_snapshot{s});
@@ -227,23 +262,23 @@ py_solve::py_solve(py::object matrix, value_array b, value_array x, const solver
 
 py_solve::~py_solve() {
   if (!parts_) return;
-  solve_state& st = *parts_->state;
-  if (st.observer_thread.load() == std::this_thread::get_id() && !st.handle.ready()) {
-    // The last reference went inside this solve's own on_progress: waiting here would never end
-    // (the solve waits for the callback to return). Cancel, and let the dispatcher wait and free.
-    st.handle.cancel();
-    // The queued item holds the only reference: this thread must not be the one that drops the
-    // last (the dispatcher may run the item before this destructor returns).
-    dispatch_queue::instance().push(
-        [remains = std::shared_ptr<parts>(std::move(parts_))]() mutable { remains.reset(); });
-    try {
+  try {
+    solve_state& st = *parts_->state;
+    if (st.observer_thread.load() == std::this_thread::get_id() && !st.handle.ready()) {
+      // The last reference went inside this solve's own on_progress: waiting here would never
+      // end (the solve waits for the callback to return). Cancel, and let the dispatcher wait and
+      // free. The queued item holds the only reference: this thread must not be the one that
+      // drops the last (the dispatcher may run the item before this destructor returns).
+      st.handle.cancel();
+      dispatch_queue::instance().push(
+          [remains = std::shared_ptr<parts>(std::move(parts_))]() mutable { remains.reset(); });
       ensure_dispatcher();
-    } catch (py::error_already_set& e) {
-      e.discard_as_unraisable("asor: starting the dispatcher");
+      return;
     }
-    return;
+    parts_.reset();
+  } catch (...) {
+    discard_in_destructor("asor: dropping a solve");
   }
-  parts_.reset();
 }
 
 bool py_solve::done() const { return parts_->state->handle.ready(); }
@@ -332,7 +367,7 @@ std::shared_ptr<py_stream> py_solve::stream(std::size_t capacity) {
   return std::make_shared<py_stream>(parts_->state, std::move(buffer));
 }
 
-void py_solve::on_done(const py::object& self, py::object fn) {
+void py_solve::on_done(const py::object& self, const py::object& fn) {
   parts& p = *parts_;
   solve_state& st = *p.state;
   bool now = false;
@@ -342,7 +377,7 @@ void py_solve::on_done(const py::object& self, py::object fn) {
     if (st.dispatched || (st.finished && !st.dispatch_wanted)) {
       now = true;
     } else {
-      p.done_callbacks.append(std::move(fn));
+      p.done_callbacks.append(fn);
       p.keep_alive = self;
       if (!st.dispatch_wanted) {
         st.dispatch_wanted = true;
@@ -450,8 +485,13 @@ void cancel_all() {
   for (const auto& s : live) {
     if (s->handle.valid()) s->handle.cancel();
   }
+  // Waiters wake before the engine runs on_ready: wait for on_end too, so that the done callbacks
+  // it queues are in the dispatcher's queue before the caller stops the dispatcher.
   for (const auto& s : live) {
-    if (s->handle.valid()) s->handle.wait();
+    if (!s->handle.valid()) continue;
+    s->handle.wait();
+    std::unique_lock lock(s->mutex);
+    s->changed.wait(lock, [&s] { return s->finished; });
   }
 }
 

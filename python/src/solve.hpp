@@ -60,7 +60,8 @@ struct solve_state {
   bool dispatch_queued = false;         ///< ... and have been queued for the dispatcher
   bool dispatched = false;              ///< ... and the dispatcher has taken them
   std::function<void()> dispatch_item;  ///< what the dispatcher runs for them
-  std::atomic<std::thread::id> observer_thread{};  ///< the thread that calls on_progress
+  /// the thread inside on_progress while it runs (none otherwise)
+  std::atomic<std::thread::id> observer_thread{};
 };
 
 /// \brief The queue of work for the dispatcher thread: Python done-callbacks of ended solves, and
@@ -133,7 +134,7 @@ class py_solve {
   [[nodiscard]] std::shared_ptr<py_stream> stream(std::size_t capacity);
   /// \brief Calls \p fn() once the solve has ended: on the dispatcher thread, or at once here
   /// when the end was already dispatched. Keeps \p self alive until then.
-  void on_done(const py::object& self, py::object fn);
+  void on_done(const py::object& self, const py::object& fn);
 
   struct parts;
 
