@@ -15,6 +15,10 @@ import asor
 
 MATRICES = sorted(p.name for p in DATA.glob("*.mtx") if p.name != "LF10_crlf.mtx")
 METHODS = ["async", "sor", "ssor", "multicolor", "block-jacobi", "jacobi"]
+# The 2-norm condition numbers, np.linalg.cond(A.toarray()) rounded up to 3 digits: computed once
+# here, since the dense SVD of the 900-row gr_30_30 takes ~10 s with Debian's reference LAPACK.
+KAPPA = {"494_bus.mtx": 2.42e6, "LF10.mtx": 3.86e6, "bcsstk01.mtx": 8.83e5, "gr_30_30.mtx": 195.0,
+         "mesh1e1.mtx": 5.25, "nos1.mtx": 1.99e7, "nos4.mtx": 1.58e3, "nos6.mtx": 7.66e6}
 
 
 def test_version_is_the_cpp_version():
@@ -40,9 +44,9 @@ def test_sequential_sor_agrees_with_spsolve(name):
     assert true_residual <= 1e-8
     assert r.residual == pytest.approx(true_residual, rel=1e-6)
     # The forward error is bounded by the condition number times the residual (up to ~1e7 here).
-    kappa = np.linalg.cond(A.toarray())
+    kappa = KAPPA[name]
     error = np.linalg.norm(r.x - reference) / np.linalg.norm(reference)
-    assert error <= kappa * 1e-8 * 1.01 + 1e-12, (error, kappa)
+    assert error <= kappa * 1e-8 + 1e-12, (error, kappa)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -53,7 +57,7 @@ def test_every_method_agrees_with_spsolve(method):
     r = asor.solve(A, b, method=method, omega="auto", threads=2, tol=1e-9, max_sweeps=100000)
     assert r.status == "converged", r
     assert np.linalg.norm(b - A @ r.x) / np.linalg.norm(b) <= 1e-9
-    kappa = np.linalg.cond(A.toarray())  # ~380
+    kappa = KAPPA["gr_30_30.mtx"]
     error = np.linalg.norm(r.x - reference) / np.linalg.norm(reference)
     assert error <= kappa * 1e-9, (error, kappa)
     assert r.report["method"] == method
