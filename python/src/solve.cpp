@@ -172,14 +172,19 @@ struct py_solve::parts {
     }
     if (streams) state->changed.notify_all();
     if (!has_callback) return callback_action::proceed;
+    // A callback that returned False or raised is not called again: the engine may take a few
+    // more snapshots before its stop decision lands, and its answer stands.
+    if (callback_answered_stop) return callback_action::stop;
     // While on_progress runs, this thread is known as the solve's own: waiting for the solve here
     // would never end (see wait(), py_stream::next(), ~py_solve).
     const inside_callback inside(state->observer_thread);
     const py::gil_scoped_acquire gil;
     try {
       const py::object answer = on_progress(progress_snapshot{s});
-      return is_false(answer) ? callback_action::stop : callback_action::proceed;
+      callback_answered_stop = is_false(answer);
+      return callback_answered_stop ? callback_action::stop : callback_action::proceed;
     } catch (py::error_already_set& e) {
+      callback_answered_stop = true;
       // Keep the exception itself, with its traceback, for result() to raise; the engine gets a
       // C++ exception that stops the solve (stop_reason::failed).
       callback_error = e.value();
@@ -200,6 +205,7 @@ struct py_solve::parts {
 
   // C++ only.
   bool has_callback = false;
+  bool callback_answered_stop = false;  ///< on the observer thread only
   int rows = 0;
   std::int64_t nnz = 0;
   solver_options options;
