@@ -3,23 +3,21 @@
 
 #include "cli/json_report.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "cli/common.hpp"
 
 namespace asor::cli {
 
-void write_json(const json& v, const std::string& destination) {
+void write_json(const json& v, const output_file& out) {
   const std::string text = pretty_json(v);
-  if (destination == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return;
-  }
-  auto f = open_output(destination);
-  if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size()) {
-    throw output_error(destination + ": cannot write: write failed");
-  }
+  out.write([&](std::FILE* f, const std::string& name) {
+    if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) {
+      throw output_error(name + ": cannot write: " + std::strerror(errno));
+    }
+  });
 }
 
 }  // namespace asor::cli

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "cli/output.hpp"
 #include "report/json.hpp"
 #include "report/solve_document.hpp"
 
@@ -18,8 +19,8 @@ using reporting::solve_json;
 using reporting::solve_outcome;
 using reporting::stop_sentence;
 
-/// \brief Writes \p v to \p destination: "-" is stdout, anything else a file.
+/// \brief Writes \p v to \p out (a file, or stdout for "-").
 /// \throws output_error naming the file when it cannot be written.
-void write_json(const json& v, const std::string& destination);
+void write_json(const json& v, const output_file& out);
 
 }  // namespace asor::cli

@@ -74,14 +74,15 @@ json solve_json(const solve_outcome& o) {
     j["reference"] =
         json{{"solver", std::string(to_string(o.reference->reference.solver))},
              {"seconds", number_or_null(o.reference->reference.seconds)},
+             {"factor_seconds", number_or_null(o.reference->reference.factor_seconds)},
+             {"solve_seconds", number_or_null(o.reference->reference.solve_seconds)},
              {"relative_error", number_or_null(o.reference->relative_error)},
              {"relative_residual", number_or_null(o.reference->reference.relative_residual)},
              {"error", nullptr}};
   } else if (!o.reference_name.empty()) {
-    j["reference"] = json{{"solver", o.reference_name},
-                          {"seconds", nullptr},
-                          {"relative_error", nullptr},
-                          {"relative_residual", nullptr},
+    j["reference"] = json{{"solver", o.reference_name},  {"seconds", nullptr},
+                          {"factor_seconds", nullptr},   {"solve_seconds", nullptr},
+                          {"relative_error", nullptr},   {"relative_residual", nullptr},
                           {"error", o.reference_failure}};
   } else {
     j["reference"] = nullptr;

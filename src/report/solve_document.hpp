@@ -38,6 +38,7 @@ struct solve_outcome {
   std::string reference_name;                 ///< the solver asked for, empty for none
   std::optional<double> error_vs_ones;        ///< ||x - 1|| / ||1|| when b was generated
   std::string x_out;                          ///< where x was written, empty for nowhere
+  bool x_out_matrix_market = false;           ///< in Matrix Market (else one value per line)
   std::string history_out;                    ///< where the history was written
 };
 
