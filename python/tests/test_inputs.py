@@ -260,7 +260,8 @@ def peak_growth_during_solve(A, b):
         peak = max(peak, rss_bytes())
         time.sleep(0.01)
     h.cancel()
-    assert h.result(timeout=60).status == "cancelled"
+    # A fast machine may converge (verified, 1e-15) before the cancel: the memory is what counts.
+    assert h.result(timeout=60).status in ("cancelled", "converged")
     return peak - before
 
 
