@@ -74,7 +74,7 @@ std::string problem_of(const Matrix& A, const asor::validation_options& o) {
 
 /// The problem of \p A; when A is compressed, the raw-array overload must say the same.
 std::string matrix_problem(const asor::sparse_matrix& A, const asor::validation_options& o = {}) {
-  const std::string problem = problem_of(A, o);
+  std::string problem = problem_of(A, o);
   if (A.isCompressed()) {
     EXPECT_EQ(problem_of(arrays_of(A), o), problem) << "csr_arrays overload";
   }
