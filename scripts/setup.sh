@@ -244,8 +244,15 @@ cmd_ci() {
     names+=("$stage") results+=("$status") times+=($((SECONDS - t0))) notes+=("$note")
     # ctest lists the failed tests after this header; keep them for the summary, which is what
     # a CI page that shows only the end of the log still shows.
-    failures+=("$(sed -n '/The following tests FAILED:/,/^[^[:space:]]/{/^[[:space:]]/p}' \
-      "$logs/$stage.log" | sed "s/^[[:space:]]*/    $stage: /")")
+    note=$(sed -n '/The following tests FAILED:/,/^[^[:space:]]/{/^[[:space:]]/p}' \
+      "$logs/$stage.log" | sed "s/^[[:space:]]*/    $stage: /")
+    # A stage that failed without a failed test (a build, a clang-tidy finding, a check): its
+    # first error lines, which a log cut to its end would not show.
+    if [[ $status == FAIL && -z $note ]]; then
+      note=$({ grep -E -m 12 'error:|FAILED:|Error [0-9]' "$logs/$stage.log" || true; } |
+        cut -c 1-300 | sed "s/^/    $stage: /")
+    fi
+    failures+=("$note")
   done
   local total=$((SECONDS - start)) i
   printf '\n================================ asor CI summary ================================\n'
@@ -256,7 +263,7 @@ cmd_ci() {
   printf '  %-13s %-5s %4dm%02ds  (%s jobs)\n' total "$( ((failed)) && echo FAIL || echo PASS)" \
     $((total / 60)) $((total % 60)) "$JOBS"
   for i in "${!failures[@]}"; do
-    [[ -n ${failures[$i]} ]] && printf 'failed tests:\n%s\n' "${failures[$i]}"
+    [[ -n ${failures[$i]} ]] && printf 'failures:\n%s\n' "${failures[$i]}"
   done
   printf '=================================================================================\n'
   return "$failed"
