@@ -109,6 +109,8 @@ def csr_arrays(A):
 
 def as_vector(v, n, what):
     """v as a new float64 array of n entries; what: "right-hand side" or "initial guess"."""
+    if type(v) is np.ndarray and v.dtype == np.float64 and v.ndim == 1:  # the common case
+        return v.copy()
     if sp.issparse(v):
         raise TypeError(f"{what} must be a 1-D sequence of real numbers, not a sparse matrix")
     a = np.asarray(v)

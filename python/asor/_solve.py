@@ -20,6 +20,8 @@ _log = logging.getLogger("asor")
 
 
 def _integer(value, name):
+    if type(value) is int:  # the common case, without the protocol's lookups
+        return value
     try:
         return operator.index(value)
     except TypeError:
@@ -27,6 +29,8 @@ def _integer(value, name):
 
 
 def _number(value, name):
+    if type(value) is float or type(value) is int:  # the common cases, without the ABC check
+        return float(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, not {type(value).__name__}")
     return float(value)
@@ -114,18 +118,21 @@ class Result:
     """
 
     __slots__ = ("x", "status", "converged", "residual", "sweeps", "omega", "setup_seconds",
-                 "solve_seconds", "report")
+                 "solve_seconds", "_outcome", "_report")
 
-    def __init__(self, x, report):
+    def __init__(self, x, outcome, summary):
         self.x = x
-        self.report = report
-        self.status = report["status"]
-        self.converged = report["converged"]
-        self.residual = report["relative_residual"]
-        self.sweeps = report["sweeps"]
-        self.omega = report["omega"]
-        self.setup_seconds = report["setup_seconds"]
-        self.solve_seconds = report["solve_seconds"]
+        (self.status, self.converged, self.residual, self.sweeps, self.omega, self.setup_seconds,
+         self.solve_seconds) = summary
+        self._outcome = outcome
+        self._report = None
+
+    @property
+    def report(self):
+        """The `asor.solve/1` document (a dict), made on first use: most callers never need it."""
+        if self._report is None:
+            self._report = self._outcome.document()
+        return self._report
 
     def __repr__(self):
         residual = "None" if self.residual is None else f"{self.residual:.3g}"
@@ -136,10 +143,10 @@ class Result:
 
 def _outcome(solve):
     """The Result of an ended solve, or the exception that ended it, raised."""
-    error = solve.exception()
+    error, outcome, summary = solve.ended()
     if error is not None:
         raise error
-    return Result(solve.x, solve.report())
+    return Result(solve.x, outcome, summary)
 
 
 def solve(A, b, *, method="async", omega="auto", threads=None, tol=1e-8, max_sweeps=None,
@@ -259,10 +266,7 @@ class Handle:
             raise TimeoutError(f"the solve has not ended after {timeout} s")
         with self._lock:
             if self._result is None:
-                error = self._solve.exception()
-                if error is not None:
-                    raise error
-                self._result = Result(self._solve.x, self._solve.report())
+                self._result = _outcome(self._solve)
             return self._result
 
     def exception(self, timeout=None):

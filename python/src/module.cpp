@@ -34,6 +34,25 @@ py::object float_or_none(double v) {
 
 namespace {
 
+/// \returns \p v, or None when it is not finite (as the documents write it: null).
+py::object finite_or_none(double v) {
+  if (!std::isfinite(v)) return py::none();
+  return py::float_(v);
+}
+
+/// \returns the values of the document's keys status, converged, relative_residual, sweeps,
+/// omega, setup_seconds and solve_seconds, as solve_json writes them (a number that is not finite
+/// is null): the fields of an asor.Result.
+py::tuple summary_of(const solve_report& r) {
+  py::dict sweeps;
+  sweeps["min"] = r.sweeps.min;
+  sweeps["mean"] = r.sweeps.mean;
+  sweeps["max"] = r.sweeps.max;
+  return py::make_tuple(std::string(to_string(r.reason)), r.converged(),
+                        finite_or_none(r.relative_residual), sweeps, finite_or_none(r.omega),
+                        finite_or_none(r.setup_seconds), finite_or_none(r.solve_seconds));
+}
+
 /// The options of one solve, from values the Python layer has checked (their messages are
 /// there); check_options still guards the engine (std::invalid_argument: ValueError).
 solver_options make_options(const std::string& method_name, std::optional<double> omega,
@@ -131,6 +150,12 @@ void bind_solve(py::module_& m) {
       .def("__next__", &py_stream::next)
       .def_property_readonly("dropped", &py_stream::dropped);
 
+  // How a solve ended: the Result's fields at once (_Solve.ended), the document (a dict) only
+  // when asked for.
+  py::class_<reporting::solve_outcome>(m, "_Outcome")
+      .def("document",
+           [](const reporting::solve_outcome& o) { return to_python(reporting::solve_json(o)); });
+
   py::class_<py_solve>(m, "_Solve")
       .def(
           py::init([](py::object matrix, value_array b, value_array x, const std::string& method,
@@ -153,6 +178,16 @@ void bind_solve(py::module_& m) {
       .def("cancel", &py_solve::cancel, py::arg("by"))
       .def("progress", &py_solve::progress)
       .def("report", &py_solve::report)
+      .def("ended",
+           [](const py_solve& s) {
+             // One call for what asor.solve needs at the end: (exception, None, None) when one
+             // ended the solve, else (None, outcome, summary).
+             py::object error = s.exception();
+             if (!error.is_none()) return py::make_tuple(error, py::none(), py::none());
+             reporting::solve_outcome o = s.outcome();
+             py::tuple summary = summary_of(o.report);
+             return py::make_tuple(py::none(), py::cast(std::move(o)), summary);
+           })
       .def("exception", &py_solve::exception)
       .def_property_readonly("x", &py_solve::x)
       .def("stream", &py_solve::stream, py::arg("capacity"))

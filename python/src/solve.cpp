@@ -12,7 +12,6 @@
 #include "asor/io/errors.hpp"
 #include "convert.hpp"
 #include "matrix.hpp"
-#include "report/solve_document.hpp"
 
 namespace asor::python {
 
@@ -332,7 +331,7 @@ py::object py_solve::progress() const {
   return py::cast(progress_snapshot{*s});
 }
 
-py::dict py_solve::report() const {
+reporting::solve_outcome py_solve::outcome() const {
   const parts& p = *parts_;
   if (!p.state->handle.ready()) throw std::logic_error("asor: the solve has not ended");
   reporting::solve_outcome o;
@@ -344,8 +343,10 @@ py::dict py_solve::report() const {
   o.time_limit = p.options.stop.time_limit_seconds;
   o.local_sweeps = p.options.local_sweeps;
   o.cancelled_by = p.cancelled_by.empty() ? "cancel()" : p.cancelled_by;
-  return to_python(reporting::solve_json(o));
+  return o;
 }
+
+py::dict py_solve::report() const { return to_python(reporting::solve_json(outcome())); }
 
 py::object py_solve::exception() const {
   const parts& p = *parts_;

@@ -25,6 +25,7 @@
 #include "asor/options.hpp"
 #include "asor/solve_handle.hpp"
 #include "binding.hpp"
+#include "report/solve_document.hpp"
 
 namespace asor::python {
 
@@ -124,6 +125,8 @@ class py_solve {
   bool cancel(const std::string& by);
   /// \returns the newest snapshot (asor.Progress), or None.
   [[nodiscard]] py::object progress() const;
+  /// \returns what the `asor.solve/1` document is made from. \pre done()
+  [[nodiscard]] reporting::solve_outcome outcome() const;
   /// \returns the `asor.solve/1` document as a dict. \pre done()
   [[nodiscard]] py::dict report() const;
   /// \returns the exception that ended the solve (the callback's own), or None. \pre done()

@@ -80,6 +80,27 @@ def test_result_fields():
     assert "converged" in repr(r)
 
 
+@pytest.mark.parametrize("method, kwargs, status", [
+    ("sor", dict(omega=1.8, tol=1e-8), "converged"),
+    ("async", dict(omega=1.0, tol=1e-14, max_sweeps=2), "max_sweeps"),
+    ("jacobi", dict(omega=1.0, tol=1e-14, max_sweeps=10**9, time_limit=0.02), "time_limit"),
+])
+def test_result_fields_are_the_documents_values(method, kwargs, status):
+    # The fields come from the engine's report directly; the document is made on first use.
+    A = asor.poisson2d(32)
+    r = asor.solve(A, ones_rhs(A), method=method, threads=2, **kwargs)
+    assert r.status == status
+    document = r.report
+    assert r.report is document, "made once"
+    for field, key in (("status", "status"), ("converged", "converged"),
+                       ("residual", "relative_residual"), ("sweeps", "sweeps"),
+                       ("omega", "omega"), ("setup_seconds", "setup_seconds"),
+                       ("solve_seconds", "solve_seconds")):
+        value = getattr(r, field)
+        assert value == document[key] and type(value) is type(document[key]), field
+    assert all(type(r.sweeps[k]) is type(document["sweeps"][k]) for k in ("min", "mean", "max"))
+
+
 def test_x0_is_the_start_and_is_not_modified():
     A = asor.poisson2d(16)
     b = ones_rhs(A)
