@@ -8,10 +8,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <stop_token>
+#include <vector>
 
 #include "asor/options.hpp"
 #include "asor/progress.hpp"
@@ -230,7 +232,8 @@ class block_board {
 ///
 /// Thread safety: b, x, options and callback are set at submit and then only read (x is written by
 /// the solve until it completes). control, board and blocks are thread-safe. The outcome (report,
-/// error, done) is written once by complete() and read after wait().
+/// error, done) is written once by complete() and read after wait(); on_ready may be called from
+/// any thread.
 struct job_state {
   job_state(std::span<const double> rhs, std::span<double> sol, solver_options opts,
             progress_callback cb)
@@ -258,14 +261,30 @@ struct job_state {
     return error_;
   }
 
-  /// \brief Publishes the outcome and wakes every waiter. Called once, last.
+  /// \brief Publishes the outcome, wakes every waiter, then runs the on_ready notifications on
+  /// this thread. Called once, last.
   void complete(solve_report r) {
+    std::vector<std::function<void()>> notify;
     {
       const std::lock_guard lock(done_mutex_);
       report_ = std::move(r);
       done_ = true;
+      notify.swap(on_ready_);
     }
     done_cv_.notify_all();
+    for (auto& fn : notify) run_notification(fn);
+  }
+  /// \brief Calls \p fn once the job has completed: at once on this thread when it already has,
+  /// else on the thread that completes it (see solve_handle::on_ready).
+  void on_ready(std::function<void()> fn) {
+    {
+      const std::lock_guard lock(done_mutex_);
+      if (!done_) {
+        on_ready_.push_back(std::move(fn));
+        return;
+      }
+    }
+    run_notification(fn);
   }
   [[nodiscard]] bool finished() const {
     const std::lock_guard lock(done_mutex_);
@@ -289,6 +308,11 @@ struct job_state {
   mutable std::condition_variable done_cv_;
   bool done_ = false;
   solve_report report_;
+  std::vector<std::function<void()>> on_ready_;  ///< under done_mutex_, until done_
+
+  /// A notification must not throw; one that does is logged and dropped (the solve is over).
+  /// Defined in solve_handle.cpp.
+  static void run_notification(const std::function<void()>& fn) noexcept;
 };
 
 }  // namespace asor::detail

@@ -9,10 +9,12 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "asor/job.hpp"
 #include "async_test_support.hpp"
@@ -380,6 +382,56 @@ TEST_P(EngineContract, HandleLikeAFuture) {
   EXPECT_TRUE(p->all_blocks_reported);
   EXPECT_EQ(p->min_sweeps, r1.sweeps.min);
   EXPECT_LE(sys.true_residual(x), 1e-8);
+}
+
+// on_ready: each notification runs once, in order, after the end (ready() is already true), on
+// the engine's thread; one registered after the end runs at once on the caller's thread; a
+// notification that throws is dropped without stopping the others.
+TEST_P(EngineContract, OnReadyNotifiesOnceAfterTheEnd) {
+  const watchdog dog(60s);
+  solver_options o = options_for(GetParam());
+  o.stop.tolerance = 1e-15;
+  engine e(big().view(), o);
+  vector x = vector::Zero(big().A.rows());
+  const solve_handle h = e.submit(span_of(big().b), span_of(x));
+  std::mutex m;
+  std::vector<int> calls;
+  std::vector<bool> ready_then;
+  std::vector<std::thread::id> threads;
+  const auto note = [&](int which) {
+    return [&, which] {
+      const std::lock_guard lock(m);
+      calls.push_back(which);
+      ready_then.push_back(h.ready());
+      threads.push_back(std::this_thread::get_id());
+    };
+  };
+  h.on_ready(note(1));
+  h.on_ready([] { throw std::runtime_error("a notification that throws"); });
+  h.on_ready(note(2));
+  wait_until_relaxing(h);
+  {
+    const std::lock_guard lock(m);
+    EXPECT_TRUE(calls.empty()) << "notified before the end";
+  }
+  h.cancel();
+  EXPECT_EQ(h.get().reason, stop_reason::cancelled);
+  // get() may return before the engine's thread has run the notifications: wait for them.
+  const auto t0 = steady::now();
+  while (seconds_since(t0) < 30) {
+    {
+      const std::lock_guard lock(m);
+      if (calls.size() == 2) break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  h.on_ready(note(3));
+  const std::lock_guard lock(m);
+  ASSERT_EQ(calls, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(ready_then, (std::vector<bool>{true, true, true}));
+  EXPECT_NE(threads[0], std::this_thread::get_id()) << "not on the engine's thread";
+  EXPECT_EQ(threads[1], threads[0]);
+  EXPECT_EQ(threads[2], std::this_thread::get_id()) << "after the end: on the caller's thread";
 }
 
 // A second submit while a solve runs is refused, and so is a change of options.
