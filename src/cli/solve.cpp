@@ -143,7 +143,7 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
               static_cast<long long>(o.nnz));
   std::printf("method     %s\n", method_text(r, o.local_sweeps).c_str());
   std::printf("status     %s (%s)\n", std::string(to_string(r.reason)).c_str(),
-              stop_sentence(r, o.max_sweeps, o.time_limit).c_str());
+              stop_sentence(r, o.max_sweeps, o.time_limit, o.cancelled_by).c_str());
   std::printf("sweeps     min %lld  mean %.1f  max %lld\n", static_cast<long long>(r.sweeps.min),
               r.sweeps.mean, static_cast<long long>(r.sweeps.max));
   std::printf("residual   true %s, provisional estimate %s, %s", sci(r.relative_residual).c_str(),
@@ -268,6 +268,10 @@ int run_solve(const solve_args& a, const global_flags& global) {
   o.max_sweeps = options.stop.max_sweeps;
   o.time_limit = options.stop.time_limit_seconds;
   o.local_sweeps = options.local_sweeps;
+  if (r.reason == stop_reason::cancelled && !interrupted() && monitor &&
+      monitor->cancel_requested()) {
+    o.cancelled_by = "the monitor page's Cancel";
+  }
   if (sys.b_generated) {
     const vector ones = vector::Ones(n);
     o.error_vs_ones = (x - ones).norm() / ones.norm();

@@ -178,7 +178,10 @@ TEST(CliServe, CancelFromThePageEndsTheSolveWithExit3) {
   std::printf("[ timing   ] POST /cancel to exit: %.3f s (issue target: 1 s)\n", seconds);
   ASSERT_TRUE(code.has_value()) << "still running after the cancel";
   EXPECT_EQ(*code, 3);
-  EXPECT_NE(cli.out().find("status     cancelled"), std::string::npos) << cli.out();
+  EXPECT_NE(cli.out().find("status     cancelled (cancelled by the monitor page's Cancel; true "
+                           "residual"),
+            std::string::npos)
+      << cli.out();
   EXPECT_EQ(cli.err().find("serving the final report"), std::string::npos)
       << "a Cancel from the page ends the linger";
 }
