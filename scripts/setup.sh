@@ -24,13 +24,16 @@ JOBS=${ASOR_JOBS:-$(nproc)}
 
 # Debian 12 packages. The base image is assumed to have git, build-essential and cmake; they are
 # checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check; the
-# python3 ones the Python module (ASOR_BUILD_PYTHON, on in the dev preset), its tests and examples.
-# They all install together (Boost is Debian's default 1.74, which python3-scipy's pythran needs).
+# python3 ones the Python module (ASOR_BUILD_PYTHON, on in the dev preset), its tests and examples;
+# chromium, chromium-driver and python3-selenium the browser test of the monitor page
+# (docs/monitor.md). They all install together (Boost is Debian's default 1.74, which
+# python3-scipy's pythran needs).
 PACKAGES=(
   build-essential cmake ninja-build git
   libeigen3-dev libboost-dev libboost-graph-dev nlohmann-json3-dev zlib1g-dev
   libspdlog-dev libcli11-dev libsuitesparse-dev libgtest-dev libbenchmark-dev
   python3-dev pybind11-dev python3-numpy python3-scipy python3-pytest python3-matplotlib
+  chromium chromium-driver python3-selenium
   clang-format-14 clang-tidy-14
   clang-14 llvm-14 libomp-14-dev libclang-rt-14-dev
 )

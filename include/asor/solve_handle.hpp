@@ -26,7 +26,8 @@ struct job_state;
 /// - `cancel()` stops the solve (stop_reason::cancelled); it is idempotent and safe before, during
 ///   and after the solve: before the first sweep (during preparation) the solve ends without
 ///   relaxing; after the end it does nothing;
-/// - `progress()` returns the newest snapshot without blocking the solve;
+/// - `progress()` returns the newest snapshot without blocking the solve, `block_progress()` the
+///   newest state of each block (a live monitor's per-block curves and sweep counts);
 /// - `on_ready(fn)` has fn called once when the solve has ended (a completion notification, for
 ///   event loops and bindings that must not poll).
 ///
@@ -77,6 +78,10 @@ class solve_handle {
   void cancel() const;
   /// \returns the newest progress snapshot, or nullopt before the first one exists.
   [[nodiscard]] std::optional<::asor::progress> progress() const;
+  /// \returns the newest state of every block (sweeps, provisional residual, worker), taken at
+  /// most every 10 ms and at the end of every round, read without blocking the solve; nullopt
+  /// before relaxation begins. After the end: the state of the final x.
+  [[nodiscard]] std::optional<::asor::block_progress> block_progress() const;
   /// \brief Calls \p notification once, when the solve has ended: on the engine's solve thread,
   /// right after ready() became true and every waiter was woken, or at once on the calling thread
   /// when the solve has already ended. Notifications run in the order they were registered.

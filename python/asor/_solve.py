@@ -5,7 +5,9 @@ import logging
 import math
 import numbers
 import operator
+import sys
 import threading
+import warnings
 
 import numpy as np
 
@@ -92,7 +94,25 @@ def _options(method, omega, threads, tol, max_sweeps, time_limit, ordering, l1, 
                 progress_interval=progress_interval)
 
 
-def _start(A, b, x0, options, on_progress, observe):
+def _serve_address(serve):
+    """serve= as the tool's --serve takes it: "[ADDR:]PORT", or a port number; None: no page."""
+    if serve is None:
+        return ""
+    if isinstance(serve, (bool, np.bool_)) or not isinstance(serve, (str, int)):
+        raise TypeError(f"serve must be \"[ADDR:]PORT\", a port number or None, not "
+                        f"{type(serve).__name__}")
+    return str(serve)
+
+
+def _warn_if_exposed(solve, serve):
+    if not solve.loopback:
+        warnings.warn(
+            f"serve={serve!r} is not a loopback address: anyone who can reach this machine on that "
+            "port and has the token can watch and cancel the solve, and the token travels "
+            "unencrypted (plain HTTP)", stacklevel=3)
+
+
+def _start(A, b, x0, options, on_progress, observe, serve=""):
     """Validates everything, then submits: returns the running asor._asor._Solve."""
     matrix = as_matrix(A)
     n = matrix.rows
@@ -103,7 +123,8 @@ def _start(A, b, x0, options, on_progress, observe):
     else:
         x = as_vector(x0, n, "initial guess")
         check_guess(x, n)
-    return _asor._Solve(matrix, b, x, on_progress=on_progress, observe=observe, **options)
+    return _asor._Solve(matrix, b, x, on_progress=on_progress, observe=observe, serve=serve,
+                        **options)
 
 
 class Result:
@@ -151,7 +172,7 @@ def _outcome(solve):
 
 def solve(A, b, *, method="async", omega="auto", threads=None, tol=1e-8, max_sweeps=None,
           time_limit=None, x0=None, ordering="auto", l1=False, on_progress=None,
-          progress_interval=0.1):
+          progress_interval=0.1, serve=None):
     """Solve A x = b and return a Result.
 
     A: scipy.sparse CSR (or CSC of a symmetric matrix), symmetric positive definite; b, x0: 1-D
@@ -165,10 +186,19 @@ def solve(A, b, *, method="async", omega="auto", threads=None, tol=1e-8, max_swe
     at most every progress_interval seconds; returning False stops the solve (status
     "user_stop"); raising stops it and solve() raises that exception. The solve runs with the GIL
     released. Ctrl-C (KeyboardInterrupt) cancels it and is raised once it has stopped.
+
+    serve="[ADDR:]PORT" (or a port number; 0: any free port) serves a live monitor page of the
+    solve, as `asor solve --serve` does (docs/monitor.md); its URL, with its access token, is
+    written to sys.stderr when the solve starts, and the page stops with the call. To keep the
+    page after the end, or to get the URL as a value, use submit(..., serve=...) and Handle.url.
     """
     options = _options(method, omega, threads, tol, max_sweeps, time_limit, ordering, l1,
                        on_progress, progress_interval)
-    s = _start(A, b, x0, options, on_progress, observe=False)
+    address = _serve_address(serve)
+    s = _start(A, b, x0, options, on_progress, observe=False, serve=address)
+    if address:
+        _warn_if_exposed(s, serve)
+        print(f"asor: monitor page: {s.url}", file=sys.stderr, flush=True)
     try:
         s.wait(None)
     except BaseException:
@@ -182,17 +212,25 @@ def solve(A, b, *, method="async", omega="auto", threads=None, tol=1e-8, max_swe
 
 def submit(A, b, *, method="async", omega="auto", threads=None, tol=1e-8, max_sweeps=None,
            time_limit=None, x0=None, ordering="auto", l1=False, on_progress=None,
-           progress_interval=0.1):
+           progress_interval=0.1, serve=None):
     """Start solving A x = b in the background and return an asor.Handle at once.
 
     Takes the arguments of asor.solve. The inputs are validated before it returns (TypeError,
     ValueError). The solve writes into an x of its own; A's arrays are read, not copied: do not
     modify them until the handle is done. Dropping the last reference to a running Handle
     cancels its solve (unless done callbacks wait for it).
+
+    serve="[ADDR:]PORT" (or a port number; 0: any free port) serves a live monitor page of the
+    solve (docs/monitor.md) at Handle.url; after the end it keeps the final report until the
+    handle is dropped.
     """
     options = _options(method, omega, threads, tol, max_sweeps, time_limit, ordering, l1,
                        on_progress, progress_interval)
-    return Handle(_start(A, b, x0, options, on_progress, observe=True))
+    address = _serve_address(serve)
+    s = _start(A, b, x0, options, on_progress, observe=True, serve=address)
+    if address:
+        _warn_if_exposed(s, serve)
+    return Handle(s)
 
 
 def _call_done_callback(fn, handle):
@@ -285,6 +323,11 @@ class Handle:
         if not callable(fn):
             raise TypeError(f"fn must be callable, not {type(fn).__name__}")
         self._solve.on_done(functools.partial(_call_done_callback, fn, self))
+
+    @property
+    def url(self):
+        """The monitor page's URL with its access token (submit(..., serve=...)), else None."""
+        return self._solve.url
 
     def progress(self):
         """The newest asor.Progress snapshot, or None before the first; never blocks the solve."""

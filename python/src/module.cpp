@@ -157,21 +157,21 @@ void bind_solve(py::module_& m) {
            [](const reporting::solve_outcome& o) { return to_python(reporting::solve_json(o)); });
 
   py::class_<py_solve>(m, "_Solve")
-      .def(
-          py::init([](py::object matrix, value_array b, value_array x, const std::string& method,
-                      std::optional<double> omega, int threads, double tol, std::int64_t max_sweeps,
-                      std::optional<double> time_limit, const std::string& ordering, bool l1,
-                      double progress_interval, py::object on_progress, bool observe) {
-            return std::make_unique<py_solve>(
-                std::move(matrix), std::move(b), std::move(x),
-                make_options(method, omega, threads, tol, max_sweeps, time_limit, ordering, l1,
-                             progress_interval),
-                std::move(on_progress), observe);
-          }),
-          py::arg("matrix"), py::arg("b").noconvert(), py::arg("x").noconvert(), py::arg("method"),
-          py::arg("omega"), py::arg("threads"), py::arg("tol"), py::arg("max_sweeps"),
-          py::arg("time_limit"), py::arg("ordering"), py::arg("l1"), py::arg("progress_interval"),
-          py::arg("on_progress"), py::arg("observe"))
+      .def(py::init([](py::object matrix, value_array b, value_array x, const std::string& method,
+                       std::optional<double> omega, int threads, double tol,
+                       std::int64_t max_sweeps, std::optional<double> time_limit,
+                       const std::string& ordering, bool l1, double progress_interval,
+                       py::object on_progress, bool observe, const std::string& serve) {
+             return std::make_unique<py_solve>(
+                 std::move(matrix), std::move(b), std::move(x),
+                 make_options(method, omega, threads, tol, max_sweeps, time_limit, ordering, l1,
+                              progress_interval),
+                 std::move(on_progress), observe, serve);
+           }),
+           py::arg("matrix"), py::arg("b").noconvert(), py::arg("x").noconvert(), py::arg("method"),
+           py::arg("omega"), py::arg("threads"), py::arg("tol"), py::arg("max_sweeps"),
+           py::arg("time_limit"), py::arg("ordering"), py::arg("l1"), py::arg("progress_interval"),
+           py::arg("on_progress"), py::arg("observe"), py::arg("serve") = "")
       .def("done", &py_solve::done)
       .def("wait", &py_solve::wait, py::arg("timeout"))
       .def("wait_quietly", &py_solve::wait_quietly)
@@ -190,6 +190,8 @@ void bind_solve(py::module_& m) {
            })
       .def("exception", &py_solve::exception)
       .def_property_readonly("x", &py_solve::x)
+      .def_property_readonly("url", &py_solve::url)
+      .def_property_readonly("loopback", &py_solve::loopback)
       .def("stream", &py_solve::stream, py::arg("capacity"))
       .def(
           "on_done",

@@ -155,7 +155,10 @@ struct py_solve::parts {
         state->handle.cancel();
         state->handle.wait();
       }
-      eng.reset();  // joins the engine's solve thread
+      eng.reset();  // joins the engine's solve thread (on_ready has run)
+      // The page takes the final state, then the server lets it have it (at most 300 ms).
+      watched.detach();
+      if (server) server->stop();
     } catch (...) {
       discard_in_destructor("asor: ending a solve");
     }
@@ -209,6 +212,8 @@ struct py_solve::parts {
   std::int64_t nnz = 0;
   solver_options options;
   std::shared_ptr<solve_state> state = std::make_shared<solve_state>();
+  std::unique_ptr<web::monitor_server> server;  ///< the monitor page, when served
+  web::monitor_server::attachment watched;      ///< the server watching state->handle
   std::unique_ptr<engine> eng;
 };
 
@@ -234,10 +239,27 @@ void run_done_callbacks(py_solve::parts* p) {
   }
 }
 
+/// \returns a started monitor server listening on \p serve ("[ADDR:]PORT").
+std::unique_ptr<web::monitor_server> start_server(const std::string& serve, int rows) {
+  web::server_options options;
+  try {
+    options.address = web::parse_listen_address(serve);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error("serve: " + std::string(e.what()));
+  }
+  options.title = "asor from Python, n = " + std::to_string(rows);
+  try {
+    return std::make_unique<web::monitor_server>(options);
+  } catch (const std::runtime_error& e) {
+    PyErr_SetString(PyExc_OSError, ("serve: " + std::string(e.what())).c_str());
+    throw py::error_already_set();
+  }
+}
+
 }  // namespace
 
 py_solve::py_solve(py::object matrix, value_array b, value_array x, const solver_options& options,
-                   py::object on_progress, bool observe)
+                   py::object on_progress, bool observe, const std::string& serve)
     : parts_(std::make_unique<parts>()) {
   parts& p = *parts_;
   const auto& m = matrix.cast<const py_matrix&>();
@@ -254,6 +276,9 @@ py_solve::py_solve(py::object matrix, value_array b, value_array x, const solver
   p.rows = m.rows();
   p.nnz = m.nnz();
   p.options = options;
+  // Before the solve starts: an address that cannot be listened on is an error, not a solve
+  // without its page.
+  if (!serve.empty()) p.server = start_server(serve, m.rows());
   p.eng = std::make_unique<engine>(m.view(), options);
   if (observe || p.has_callback) {
     p.eng->on_progress([raw = &p](const ::asor::progress& s) { return raw->observe(s); });
@@ -262,7 +287,13 @@ py_solve::py_solve(py::object matrix, value_array b, value_array x, const solver
   const std::span<double> xs(p.x.mutable_data(), static_cast<std::size_t>(p.x.size()));
   p.state->handle = p.eng->submit(bs, xs);
   register_solve(p.state);
-  p.state->handle.on_ready([st = p.state.get()] { on_end(*st); });
+  if (p.server) {
+    p.watched = p.server->attach(p.state->handle, web::describe_run(p.eng->options(), ""));
+  }
+  p.state->handle.on_ready([st = p.state.get(), server = p.server.get()] {
+    on_end(*st);
+    if (server != nullptr) server->finish();  // the pages get the final report now
+  });
 }
 
 py_solve::~py_solve() {
@@ -342,7 +373,13 @@ reporting::solve_outcome py_solve::outcome() const {
   o.max_sweeps = p.options.stop.max_sweeps;
   o.time_limit = p.options.stop.time_limit_seconds;
   o.local_sweeps = p.options.local_sweeps;
-  o.cancelled_by = p.cancelled_by.empty() ? "cancel()" : p.cancelled_by;
+  if (!p.cancelled_by.empty()) {
+    o.cancelled_by = p.cancelled_by;
+  } else if (p.server && p.server->cancel_requested()) {
+    o.cancelled_by = "the monitor page's Cancel";
+  } else {
+    o.cancelled_by = "cancel()";
+  }
   return o;
 }
 
@@ -358,6 +395,13 @@ py::object py_solve::exception() const {
 }
 
 py::object py_solve::x() const { return parts_->x; }
+
+py::object py_solve::url() const {
+  if (!parts_->server) return py::none();
+  return py::str(parts_->server->url());
+}
+
+bool py_solve::loopback() const { return !parts_->server || parts_->server->loopback(); }
 
 std::shared_ptr<py_stream> py_solve::stream(std::size_t capacity) {
   solve_state& st = *parts_->state;

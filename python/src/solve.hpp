@@ -26,6 +26,7 @@
 #include "asor/solve_handle.hpp"
 #include "binding.hpp"
 #include "report/solve_document.hpp"
+#include "web/monitor_server.hpp"
 
 namespace asor::python {
 
@@ -105,10 +106,13 @@ class py_stream;
 class py_solve {
  public:
   /// \brief Submits the solve. \p on_progress: None or a callable; \p observe: deliver snapshots
-  /// to stream() (installs the observer even without a callback).
-  /// \throws ValueError when the options are invalid.
+  /// to stream() (installs the observer even without a callback); \p serve: "[ADDR:]PORT" of a
+  /// live monitor page (src/web/monitor_server.hpp, docs/monitor.md) that watches this solve and
+  /// keeps its final report until the solve is dropped, or empty for none.
+  /// \throws ValueError when the options or \p serve are invalid; OSError when \p serve cannot be
+  /// listened on (in use, not an address of this machine).
   py_solve(py::object matrix, value_array b, value_array x, const solver_options& options,
-           py::object on_progress, bool observe);
+           py::object on_progress, bool observe, const std::string& serve);
   ~py_solve();
   py_solve(const py_solve&) = delete;
   py_solve& operator=(const py_solve&) = delete;
@@ -131,6 +135,10 @@ class py_solve {
   [[nodiscard]] py::dict report() const;
   /// \returns the exception that ended the solve (the callback's own), or None. \pre done()
   [[nodiscard]] py::object exception() const;
+  /// \returns the monitor page's URL (with its token) when the solve is served, else None.
+  [[nodiscard]] py::object url() const;
+  /// \returns whether the monitor listens on a loopback address only (true when not served).
+  [[nodiscard]] bool loopback() const;
   /// \returns the array the solve writes x into.
   [[nodiscard]] py::object x() const;
   /// \returns a new stream of snapshots holding at most \p capacity of them.

@@ -80,4 +80,8 @@ void solve_handle::on_ready(std::function<void()> notification) const {
 
 std::optional<::asor::progress> solve_handle::progress() const { return job().board.latest(); }
 
+std::optional<::asor::block_progress> solve_handle::block_progress() const {
+  return job().blocks.latest();
+}
+
 }  // namespace asor
