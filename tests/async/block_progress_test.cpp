@@ -31,18 +31,7 @@ solver_options options_for(method m) {
   return o;
 }
 
-std::span<const double> span_of(const vector& v) {
-  return {v.data(), static_cast<std::size_t>(v.size())};
-}
-std::span<double> span_of(vector& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
-
 class BlockProgress : public ::testing::TestWithParam<method> {};
-
-std::string name_of(const ::testing::TestParamInfo<method>& info) {
-  std::string n(to_string(info.param));
-  std::replace(n.begin(), n.end(), '-', '_');
-  return n;
-}
 
 INSTANTIATE_TEST_SUITE_P(Methods, BlockProgress,
                          ::testing::Values(method::sor, method::ssor, method::jacobi,

@@ -53,18 +53,7 @@ double seconds_since(steady::time_point t0) {
   return std::chrono::duration<double>(steady::now() - t0).count();
 }
 
-std::span<const double> span_of(const vector& v) {
-  return {v.data(), static_cast<std::size_t>(v.size())};
-}
-std::span<double> span_of(vector& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
-
 class EngineContract : public ::testing::TestWithParam<method> {};
-
-std::string name_of(const ::testing::TestParamInfo<method>& info) {
-  std::string n(to_string(info.param));
-  std::replace(n.begin(), n.end(), '-', '_');
-  return n;
-}
 
 INSTANTIATE_TEST_SUITE_P(Methods, EngineContract,
                          ::testing::Values(method::sor, method::ssor, method::jacobi,
