@@ -102,6 +102,7 @@ class coordinator {
         guard_(asio::make_work_guard(ioc_)),
         known_sweeps_(s.slots.size(), 0),
         latest_sq_(s.slots.size(), 0.0),
+        block_worker_(s.slots.size(), -1),
         round_start_sweeps_(s.slots.size(), 0),
         thread_([this] { ioc_.run(); }) {}
 
@@ -156,6 +157,7 @@ class coordinator {
           ctx_.job.control.decide(reason);
         }
         ctx_.job.board.publish(ctx_.mon.snapshot());
+        publish_blocks(clock::now(), true);
       });
       ended.set_value();
     });
@@ -193,7 +195,10 @@ class coordinator {
     for (auto& ring : s_.rings) {
       while (ring->pop(r)) {
         const auto b = static_cast<std::size_t>(r.block);
-        if (r.sweeps > known_sweeps_[b]) absorb(b, r.sweeps, r.provisional_residual_sq);
+        if (r.sweeps > known_sweeps_[b]) {
+          absorb(b, r.sweeps, r.provisional_residual_sq);
+          block_worker_[b] = r.worker;
+        }
         record(r);
       }
     }
@@ -203,10 +208,11 @@ class coordinator {
       if (sw > known_sweeps_[b]) {
         const double residual_sq = slot.residual_sq.load(std::memory_order_relaxed);
         absorb(b, sw, residual_sq);
+        const int worker = slot.worker.load(std::memory_order_relaxed);
+        block_worker_[b] = worker;
         const double seconds = slot.seconds.load(std::memory_order_relaxed);
         if (seconds >= latest_.seconds) {
-          latest_ = {static_cast<int>(b), slot.worker.load(std::memory_order_relaxed), sw,
-                     residual_sq, seconds};
+          latest_ = {static_cast<int>(b), worker, sw, residual_sq, seconds};
         }
       }
     }
@@ -259,11 +265,34 @@ class coordinator {
     return ctx_.mon.evaluate();
   }
 
+  /// Publishes each block's newest sweep count, residual and worker to the job's block board: at
+  /// most every block_board::period, or now when \p final (the end of a round).
+  void publish_blocks(clock::time_point now, bool final) {
+    if (!final && now - last_blocks_ < block_board::period) return;
+    last_blocks_ = now;
+    const double elapsed = seconds_between(ctx_.t0, now);
+    const double bnorm = ctx_.mon.rhs_norm();
+    ctx_.job.blocks.publish([&](block_progress& bp) {
+      const std::size_t n = known_sweeps_.size();
+      bp.elapsed_seconds = elapsed;
+      bp.sweeps.assign(known_sweeps_.begin(), known_sweeps_.end());
+      bp.worker.assign(block_worker_.begin(), block_worker_.end());
+      bp.provisional_residual.resize(n);
+      for (std::size_t b = 0; b < n; ++b) {
+        // A block that never published has no residual yet: NaN, not the slot's initial 0.
+        bp.provisional_residual[b] = known_sweeps_[b] > 0
+                                         ? std::sqrt(std::max(latest_sq_[b], 0.0)) / bnorm
+                                         : std::numeric_limits<double>::quiet_NaN();
+      }
+    });
+  }
+
   void tick() {
     drain();
     const stop_reason reason = confirm(observe_and_evaluate());
     adapt_omega();
     ctx_.job.board.publish(ctx_.mon.snapshot());
+    publish_blocks(clock::now(), false);
     if (reason != stop_reason::none) {
       ctx_.job.control.decide(reason);
     } else {
@@ -321,12 +350,14 @@ class coordinator {
   bool active_ = false;
   std::vector<std::int64_t> known_sweeps_;
   std::vector<double> latest_sq_;
+  std::vector<int> block_worker_;  // the worker of each block's newest value (-1: none yet)
   std::vector<std::int64_t> round_start_sweeps_;
   std::vector<bool> fresh_;
   std::vector<std::int64_t> candidate_;  // block sweeps when the estimate first passed
   int fresh_blocks_ = 0;
   double sum_sq_ = 0.0;
-  provisional_result latest_;  // the newest result drained (for snapshots)
+  provisional_result latest_;        // the newest result drained (for snapshots)
+  clock::time_point last_blocks_{};  // the last publication to the block board
   std::vector<provisional_record> records_;
   std::int64_t record_counter_ = 0;
   std::int64_t record_stride_ = 1;

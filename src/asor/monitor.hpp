@@ -110,6 +110,7 @@ class monitor {
   bool verified(double true_residual, double seconds) {
     ++p_.verifications;
     p_.last_verified_residual = true_residual;
+    p_.last_verified_seconds = seconds;
     record({seconds, p_.min_sweeps, p_.provisional_residual, true_residual, p_.omega});
     const bool ok = true_residual <= options_.stop.tolerance;
     if (!ok) {

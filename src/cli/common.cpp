@@ -312,30 +312,6 @@ std::string base_name(const std::string& path) {
   return name.empty() ? path : name;
 }
 
-std::string sci(double v, int digits) {
-  if (std::isnan(v)) return "n/a";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*e", digits, v);
-  return buf;
-}
-
-std::string duration(double seconds) {
-  if (std::isnan(seconds)) return "n/a";
-  char buf[64];
-  const double a = std::fabs(seconds);
-  if (a < 1e-3) {
-    std::snprintf(buf, sizeof buf, "%.0f us", seconds * 1e6);
-  } else if (a < 1e-1) {
-    std::snprintf(buf, sizeof buf, "%.4f s", seconds);
-  } else if (a < 100) {
-    std::snprintf(buf, sizeof buf, "%.3f s", seconds);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.0f s", seconds);
-  }
-  return buf;
-}
-
 time_unit unit_for(double largest_seconds) noexcept {
   time_unit u;
   const double a = std::isfinite(largest_seconds) ? std::fabs(largest_seconds) : 0.0;

@@ -17,6 +17,7 @@
 #include "asor/matrix.hpp"
 #include "asor/options.hpp"
 #include "asor/reference.hpp"
+#include "report/text.hpp"
 
 namespace asor::cli {
 
@@ -128,10 +129,10 @@ std::optional<reference_solver> parse_reference(const std::string& name);
 
 /// \returns the last component of \p path ("dir/gr_30_30.mtx" -> "gr_30_30.mtx").
 std::string base_name(const std::string& path);
-/// \returns \p v in scientific notation with \p digits digits after the point ("8.1e-09").
-std::string sci(double v, int digits = 1);
-/// \returns \p seconds with a readable unit ("0.0123 s", "45 us", "2.1 ms").
-std::string duration(double seconds);
+/// \returns \p v in scientific notation ("8.1e-09"), \p seconds with a readable unit ("0.0123 s"):
+/// shared with the Python module (src/report/text.hpp).
+using reporting::duration;
+using reporting::sci;
 
 /// \brief One unit and one number of decimals for a set of times shown together (a table
 /// column, a line): "one unit per column".

@@ -1,26 +1,19 @@
 /// \file info.cpp
 /// \brief `asor info A`: size, symmetry, diagonal, dominance, SPD check, omega estimate, bytes.
 
-#include <Eigen/SparseCholesky>
-#include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "asor/engine.hpp"
-#include "asor/io/errors.hpp"
 #include "asor/matrix.hpp"
-#include "asor/spectral.hpp"
-#include "asor/validate.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
 #include "cli/output.hpp"
+#include "report/info_document.hpp"
 
 namespace asor::cli {
 
@@ -33,113 +26,6 @@ struct info_args {
   long long spd_check_limit = 200000;
   std::string json;
 };
-
-/// \brief Largest asymmetry |a_ij - a_ji| and where.
-struct asymmetry {
-  double max_abs = 0;
-  double relative = 0;  ///< max_abs / max |a_ij|
-  int row = -1;
-  int col = -1;
-};
-
-asymmetry measure_symmetry(const sparse_matrix& A) {
-  asymmetry s;
-  const sparse_matrix At = A.transpose();
-  const sparse_matrix D = A - At;
-  for (int i = 0; i < D.outerSize(); ++i) {
-    for (sparse_matrix::InnerIterator it(D, i); it; ++it) {
-      if (std::fabs(it.value()) > s.max_abs) {
-        s.max_abs = std::fabs(it.value());
-        s.row = static_cast<int>(it.row());
-        s.col = static_cast<int>(it.col());
-      }
-    }
-  }
-  double amax = 0;
-  for (int k = 0; k < A.nonZeros(); ++k) amax = std::max(amax, std::fabs(A.valuePtr()[k]));
-  s.relative = amax > 0 ? s.max_abs / amax : 0.0;
-  return s;
-}
-
-/// \brief Diagonal and diagonal dominance, one pass over the rows.
-struct diagonal_stats {
-  int missing = 0;
-  int non_positive = 0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-  int weakly_dominant = 0;    ///< |a_ii| >= sum_{j != i} |a_ij|
-  int strictly_dominant = 0;  ///< |a_ii| >  sum_{j != i} |a_ij|
-};
-
-diagonal_stats measure_diagonal(const sparse_matrix& A) {
-  diagonal_stats d;
-  for (int i = 0; i < A.outerSize(); ++i) {
-    double diag = 0;
-    double off = 0;
-    bool found = false;
-    for (sparse_matrix::InnerIterator it(A, i); it; ++it) {
-      if (it.col() == i) {
-        diag = it.value();
-        found = true;
-      } else {
-        off += std::fabs(it.value());
-      }
-    }
-    if (!found) {
-      ++d.missing;
-    } else {
-      if (!(diag > 0)) ++d.non_positive;
-      d.min = std::min(d.min, diag);
-      d.max = std::max(d.max, diag);
-    }
-    if (std::fabs(diag) >= off) ++d.weakly_dominant;
-    if (std::fabs(diag) > off) ++d.strictly_dominant;
-  }
-  return d;
-}
-
-/// \brief Outcome of the SPD check through SimplicialLDLT.
-struct spd_check {
-  std::string verdict;  ///< "yes", "no", "skipped"
-  std::string detail;
-  double seconds = std::numeric_limits<double>::quiet_NaN();
-  std::optional<double> min_pivot;
-};
-
-spd_check check_spd(const sparse_matrix& A, bool symmetric, long long limit) {
-  spd_check c;
-  if (!symmetric) {
-    c.verdict = "no";
-    c.detail = "not symmetric";
-    return c;
-  }
-  if (A.rows() > limit) {
-    c.verdict = "skipped";
-    c.detail = "n > limit " + std::to_string(limit) + " (--spd-check-limit)";
-    return c;
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  const Eigen::SparseMatrix<double> colmajor = A;
-  Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> ldlt(colmajor);
-  c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (ldlt.info() != Eigen::Success) {
-    c.verdict = "no";
-    c.detail = "LDLT factorization failed (zero pivot)";
-    return c;
-  }
-  const Eigen::VectorXd d = ldlt.vectorD();
-  const auto bad = (d.array() <= 0.0).count();
-  c.min_pivot = d.minCoeff();
-  if (bad == 0) {
-    c.verdict = "yes";
-    c.detail = "LDLT: all " + std::to_string(d.size()) + " pivots > 0, smallest " +
-               sci(*c.min_pivot) + ", " + duration(c.seconds);
-  } else {
-    c.verdict = "no";
-    c.detail = "LDLT: " + std::to_string(bad) + " of " + std::to_string(d.size()) + " pivots <= 0";
-  }
-  return c;
-}
 
 std::string percent(int count, long long total) {
   char buf[32];
@@ -204,127 +90,29 @@ int run_info(const info_args& a, const global_flags& global) {
   if (a.spd_check_limit < 0) throw usage_error("--spd-check-limit: must be >= 0");
   const output_file json_out("--json", a.json);
   const sparse_matrix A = load_matrix(a.matrix, a.input);
-  const long long rows = A.rows();
-  const long long cols = A.cols();
-  const long long nnz = A.nonZeros();
-  const bool square = rows == cols;
-
-  std::string validation = "ok";
-  try {
-    validate_matrix(A);
-  } catch (const input_error& e) {
-    validation = e.problem();
-  }
-
-  json j = json::object();
-  j["schema"] = "asor.info/1";
-  j["matrix"] = a.matrix;
-  j["rows"] = rows;
-  j["cols"] = cols;
-  j["nnz"] = nnz;
-  j["validation"] = validation;
+  // The measurements and the document are shared with the Python module (src/report/).
+  const reporting::matrix_description m =
+      reporting::describe_matrix(A, a.matrix, a.spd_check_limit);
+  const long long rows = m.rows;
 
   const bool human = !json_out.to_stdout();
   if (human) {
     std::printf("asor info: %s\n", base_name(a.matrix).c_str());
-    std::printf("size          %lld x %lld, nnz %lld (%.1f per row)\n", rows, cols, nnz,
-                rows > 0 ? static_cast<double>(nnz) / static_cast<double>(rows) : 0.0);
+    std::printf("size          %lld x %lld, nnz %lld (%.1f per row)\n", rows, m.cols, m.nnz,
+                rows > 0 ? static_cast<double>(m.nnz) / static_cast<double>(rows) : 0.0);
   }
-  if (!square || rows == 0) {
-    if (human) std::printf("validation    %s\n", validation.c_str());
-    if (json_out.wanted()) write_json(j, json_out);
+  if (!m.measured) {
+    if (human) std::printf("validation    %s\n", m.validation.c_str());
+    if (json_out.wanted()) write_json(m.document, json_out);
     return exit_ok;
   }
 
-  const asymmetry sym = measure_symmetry(A);
-  const bool symmetric = sym.relative <= validation_options{}.symmetry_tolerance;
-  j["symmetric"] = symmetric;
-  j["max_asymmetry"] = sym.max_abs;
-  j["relative_asymmetry"] = sym.relative;
-
-  const diagonal_stats dg = measure_diagonal(A);
-  j["diagonal"] = json{{"missing", dg.missing},
-                       {"non_positive", dg.non_positive},
-                       {"min", number_or_null(dg.min)},
-                       {"max", number_or_null(dg.max)}};
-  j["diagonally_dominant_rows"] =
-      json{{"weak", static_cast<double>(dg.weakly_dominant) / static_cast<double>(rows)},
-           {"strict", static_cast<double>(dg.strictly_dominant) / static_cast<double>(rows)}};
-
-  const spd_check spd = check_spd(A, symmetric, a.spd_check_limit);
-  j["spd"] = json{{"verdict", spd.verdict},
-                  {"detail", spd.detail},
-                  {"seconds", number_or_null(spd.seconds)},
-                  {"min_pivot", spd.min_pivot ? json(*spd.min_pivot) : nullptr},
-                  {"limit", a.spd_check_limit}};
-
-  std::optional<omega_estimate> est;
-  double sweep_bytes = std::numeric_limits<double>::quiet_NaN();
-  if (dg.missing == 0 && dg.non_positive == 0) {
-    const std::vector<double> inv_diag = inverse_diagonal(A);
-    const csr_view view = view_of(A, inv_diag);
-    sweep_bytes = view.sweep_bytes(0, view.rows);
-    if (symmetric) {
-      spectral_options so;
-      so.estimate_beta = true;  // for SSOR's rule
-      est = estimate_omega(view, so);
-    }
-  } else {
-    // The kernels need 1 / a_ii; the byte count does not depend on it.
-    const double entries = static_cast<double>(nnz);
-    sweep_bytes = entries * 12.0 + static_cast<double>(rows) * 36.0;
-  }
-  j["bytes_per_sweep"] = number_or_null(sweep_bytes);
-  // The omega each method would start from, with the threads a solve would use by default.
-  const int threads = default_threads();
-  struct method_row {
-    const char* name;
-    method m;
-    sweep_direction d;
-    int threads;
-  };
-  const method_row method_rows[] = {
-      {"sor", method::sor, sweep_direction::forward, 1},
-      {"ssor", method::ssor, sweep_direction::symmetric, 1},
-      {"jacobi", method::jacobi, sweep_direction::forward, threads},
-      {"multicolor", method::multicolor, sweep_direction::forward, threads},
-      {"block-jacobi", method::block_jacobi, sweep_direction::forward, threads},
-      {"async", method::async, sweep_direction::forward, threads},
-  };
-  std::vector<omega_choice> choices;
-  if (est) {
-    json methods = json::object();
-    for (const method_row& r : method_rows) {
-      choices.push_back(choose_omega(*est, r.m, r.d, r.threads));
-      const omega_choice& c = choices.back();
-      methods[r.name] =
-          json{{"omega", c.omega},     {"omega_min", c.omega_min}, {"omega_max", c.omega_max},
-               {"threads", r.threads}, {"heuristic", c.heuristic}, {"rule", c.rule},
-               {"reason", c.reason}};
-    }
-    j["omega_estimate"] = json{{"lambda_min", est->lambda_min},
-                               {"lambda_min_error", est->lambda_min_error},
-                               {"lambda_max", est->lambda_max},
-                               {"lambda_max_error", est->lambda_max_error},
-                               {"beta", number_or_null(est->beta)},
-                               {"bipartite", est->bipartite},
-                               {"consistently_ordered", est->consistently_ordered},
-                               {"jacobi_rho", est->jacobi_rho},
-                               {"converged", est->converged},
-                               {"exact", est->exact},
-                               {"lanczos_steps", est->lanczos_steps},
-                               {"cost_sweeps", est->cost_sweeps},
-                               {"beta_cost_sweeps", est->beta_cost_sweeps},
-                               {"budget_sweeps", est->budget_sweeps},
-                               {"predicted_sor_sweeps", est->predicted_sweeps},
-                               {"seconds", est->seconds},
-                               {"methods", methods}};
-  } else {
-    j["omega_estimate"] = nullptr;
-  }
-
+  const reporting::asymmetry& sym = m.sym;
+  const reporting::diagonal_stats& dg = m.diagonal;
+  const reporting::spd_check& spd = m.spd;
+  const std::optional<omega_estimate>& est = m.estimate;
   if (human) {
-    if (symmetric) {
+    if (m.symmetric) {
       std::printf("symmetry      symmetric (max |a_ij - a_ji| / max |a_ij| = %s)\n",
                   sci(sym.relative).c_str());
     } else {
@@ -346,10 +134,10 @@ int run_info(const info_args& a, const global_flags& global) {
       print_estimate(*est);
       std::printf(
           "omega         where each method starts (auto; %d threads for the parallel ones):\n",
-          threads);
-      for (std::size_t k = 0; k < choices.size(); ++k) {
-        const omega_choice& c = choices[k];
-        std::printf("  %-12s %.6f  %s%s\n", method_rows[k].name, c.omega, c.rule.c_str(),
+          m.default_threads);
+      for (const auto& row : m.methods) {
+        const omega_choice& c = row.choice;
+        std::printf("  %-12s %.6f  %s%s\n", row.name.c_str(), c.omega, c.rule.c_str(),
                     c.heuristic ? "  (heuristic)" : "");
         std::printf("  %-12s   why: %s\n", "", c.reason.c_str());
       }
@@ -359,11 +147,11 @@ int run_info(const info_args& a, const global_flags& global) {
           "diagonal)\n");
     }
     std::printf("sweep bytes   %s per sweep (12 B per entry, 36 B per row)\n",
-                bytes_text(sweep_bytes).c_str());
-    std::printf("validation    %s\n", validation.c_str());
+                bytes_text(m.sweep_bytes).c_str());
+    std::printf("validation    %s\n", m.validation.c_str());
     flush_stdout();
   }
-  if (json_out.wanted()) write_json(j, json_out);
+  if (json_out.wanted()) write_json(m.document, json_out);
   return exit_ok;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cli/common.hpp"
+#include "web/monitor_server.hpp"
 
 namespace asor::cli {
 
@@ -119,8 +120,12 @@ void progress_line::finish() {
 }
 
 solve_report solve_watched(engine& eng, std::span<const double> b, std::span<double> x,
-                           progress_line& line) {
+                           progress_line& line, web::monitor_server* monitor,
+                           const std::string& run_label) {
   const solve_handle h = eng.submit(b, x);
+  // Declared after h: detaches (taking the final state) before h goes.
+  web::monitor_server::attachment watched;
+  if (monitor != nullptr) watched = monitor->attach(h, web::describe_run(eng.options(), run_label));
   while (!h.wait_for(std::chrono::milliseconds(50))) {
     if (interrupted()) h.cancel();
     if (const auto p = h.progress()) line.update(*p);

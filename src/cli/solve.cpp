@@ -21,6 +21,7 @@
 #include "cli/json_report.hpp"
 #include "cli/output.hpp"
 #include "cli/progress_line.hpp"
+#include "cli/serve.hpp"
 
 namespace asor::cli {
 
@@ -40,6 +41,7 @@ struct solve_args {
   bool progress_on = false;
   bool progress_off = false;
   bool quiet = false;
+  serve_flags serve;
 };
 
 bool is_sequential(method m) { return m == method::sor || m == method::ssor; }
@@ -154,7 +156,7 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
               static_cast<long long>(o.nnz));
   std::printf("method     %s\n", method_text(r, o.local_sweeps).c_str());
   std::printf("status     %s (%s)\n", std::string(to_string(r.reason)).c_str(),
-              stop_sentence(r, o.max_sweeps, o.time_limit).c_str());
+              stop_sentence(r, o.max_sweeps, o.time_limit, o.cancelled_by).c_str());
   std::printf("sweeps     min %lld  mean %.1f  max %lld\n", static_cast<long long>(r.sweeps.min),
               r.sweeps.mean, static_cast<long long>(r.sweeps.max));
   std::printf("residual   true %s, provisional estimate %s, %s", sci(r.relative_residual).c_str(),
@@ -257,6 +259,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   progress_line line(progress_wanted(a.progress_on, a.progress_off || a.quiet),
                      options.stop.tolerance, std::string(to_string(options.method)) + "  ",
                      options.stop.time_limit_seconds, options.stop.max_sweeps);
+  const auto monitor = start_monitor(a.serve, "asor solve " + base_name(a.matrix));
 
   log()->info("solving with {} on {} threads, tol {:g}", to_string(options.method), options.threads,
               options.stop.tolerance);
@@ -264,7 +267,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   {
     const interrupt_guard interrupts;  // the previous handlers come back when the solve returns
     o.report = solve_watched(*eng, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                             {x.data(), static_cast<std::size_t>(x.size())}, line);
+                             {x.data(), static_cast<std::size_t>(x.size())}, line, monitor.get());
   }
   line.finish();
   const solve_report& r = o.report;
@@ -278,6 +281,10 @@ int run_solve(const solve_args& a, const global_flags& global) {
   o.max_sweeps = options.stop.max_sweeps;
   o.time_limit = options.stop.time_limit_seconds;
   o.local_sweeps = options.local_sweeps;
+  if (r.reason == stop_reason::cancelled && !interrupted() && monitor &&
+      monitor->cancel_requested()) {
+    o.cancelled_by = "the monitor page's Cancel";
+  }
   if (sys.b_generated) {
     const vector ones = vector::Ones(n);
     o.error_vs_ones = (x - ones).norm() / ones.norm();
@@ -313,6 +320,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   }
   if (json_out.wanted()) write_json(solve_json(o), json_out);
   if (summary) print_summary(o, history_rows);
+  finish_monitor(monitor.get(), a.serve, a.quiet);
   return r.converged() ? exit_ok : exit_not_converged;
 }
 
@@ -344,6 +352,7 @@ subcommand add_solve(CLI::App& parent, const global_flags& global) {
   app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
   add_progress_flags(*app, args->progress_on, args->progress_off, args->quiet,
                      "No summary on stdout, no progress line, only errors on stderr");
+  add_serve_flags(*app, args->serve);
   return {app, [args, &global] { return run_solve(*args, global); }};
 }
 

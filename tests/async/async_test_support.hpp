@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -90,5 +92,20 @@ struct system {
   std::vector<double> inv;
   vector b;
 };
+
+/// \returns \p v as the span the engine takes.
+inline std::span<const double> span_of(const vector& v) {
+  return {v.data(), static_cast<std::size_t>(v.size())};
+}
+inline std::span<double> span_of(vector& v) {
+  return {v.data(), static_cast<std::size_t>(v.size())};
+}
+
+/// \returns the method as a test name ("block_jacobi"), for suites parameterized over methods.
+inline std::string name_of(const ::testing::TestParamInfo<method>& info) {
+  std::string n(to_string(info.param));
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
 
 }  // namespace asor::test

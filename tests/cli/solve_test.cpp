@@ -412,9 +412,11 @@ TEST(CliSolve, NoEstimateIsNullNotZero) {
   }
 }
 
-// The history CSV shows a global estimate only once every block has reported: a worker's first
-// results, before it has published all of its own blocks, have an empty global_residual (never a
-// made-up 0); every global value shown is positive.
+// The history CSV never makes up a global estimate: where there is none yet the cell is empty
+// (never 0), and every global value shown is positive. Which rows come before the first global
+// value is not fixed: the coordinator computes it from the blocks' newest results when it drains
+// a record, so on a loaded machine even a worker's first record may find every block reported.
+// (That the estimate is NaN until every block has reported is asserted on the engine's progress.)
 TEST(CliSolve, HistoryHasNoGlobalEstimateBeforeEveryBlockReported) {
   temp_dir dir;
   const auto r = run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "async", "--threads", "2",
@@ -437,9 +439,7 @@ TEST(CliSolve, HistoryHasNoGlobalEstimateBeforeEveryBlockReported) {
     cell.resize(7);
     if (cell[1] == "all") continue;  // a verification point
     const int worker = std::stoi(cell[1]) / 4;
-    if (++per_worker[worker] <= 3) {
-      EXPECT_TRUE(cell[4].empty()) << "worker " << worker << ": " << line;
-    }
+    ++per_worker[worker];
     if (!cell[4].empty()) {
       EXPECT_GT(std::stod(cell[4]), 0.0) << line;
       ++with_global;
