@@ -254,7 +254,7 @@ std::vector<progress_record> progress_records(const std::string& err) {
   static const std::regex left(
       R"(left (?:~|<= )([0-9.]+) (us|ms|s)(?: \((time limit|sweep budget)\))?)");
   static const std::regex sweeps(
-      R"(sweeps ([0-9]+) of [0-9]+  est \S+ -> tol \S+  (\S+) sweeps/s)");
+      R"(sweeps ([0-9]+) of [0-9]+  (?:omega \S+  )?est \S+ -> tol \S+  (\S+) sweeps/s)");
   std::vector<progress_record> records;
   std::stringstream in(err);
   std::string text;
@@ -306,7 +306,7 @@ TEST(CliSolve, ProgressLineShowsTheToleranceAndItsTimeLeftKeepsToTheBudgets) {
   EXPECT_EQ(b.exit_code, 3) << b.err;
   int by_sweeps = 0;
   for (const auto& r : progress_records(b.err)) {
-    EXPECT_NE(r.text.find(" of 3000  est "), std::string::npos) << r.text;
+    EXPECT_NE(r.text.find(" of 3000  omega "), std::string::npos) << r.text;
     if (r.bound != "sweep budget") continue;
     ++by_sweeps;
     ASSERT_GT(r.rate, 0) << r.text;
