@@ -93,6 +93,20 @@ struct system {
   vector b;
 };
 
+/// \returns the options of the suites parameterized over methods: 2 threads (8 blocks for async,
+/// 2 for block-Jacobi), omega 1, tolerance 1e-8, no sweep budget to speak of, a 60 s limit.
+inline solver_options options_for(method m) {
+  solver_options o;
+  o.method = m;
+  o.threads = 2;
+  o.blocks = m == method::async ? 8 : (m == method::block_jacobi ? 2 : 0);
+  o.omega = 1.0;
+  o.stop.tolerance = 1e-8;
+  o.stop.max_sweeps = 1000000000;
+  o.stop.time_limit_seconds = 60;
+  return o;
+}
+
 /// \returns \p v as the span the engine takes.
 inline std::span<const double> span_of(const vector& v) {
   return {v.data(), static_cast<std::size_t>(v.size())};

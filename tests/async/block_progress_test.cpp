@@ -19,18 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-solver_options options_for(method m) {
-  solver_options o;
-  o.method = m;
-  o.threads = 2;
-  o.blocks = m == method::async ? 8 : (m == method::block_jacobi ? 2 : 0);
-  o.omega = 1.0;
-  o.stop.tolerance = 1e-8;
-  o.stop.max_sweeps = 1000000000;
-  o.stop.time_limit_seconds = 60;
-  return o;
-}
-
 class BlockProgress : public ::testing::TestWithParam<method> {};
 
 INSTANTIATE_TEST_SUITE_P(Methods, BlockProgress,
