@@ -115,6 +115,10 @@ inline std::span<double> span_of(vector& v) {
   return {v.data(), static_cast<std::size_t>(v.size())};
 }
 
+/// Every method, in the tool's order: the parameters of the suites that run on all of them.
+inline constexpr method every_method[] = {method::sor,        method::ssor,         method::jacobi,
+                                          method::multicolor, method::block_jacobi, method::async};
+
 /// \returns the method as a test name ("block_jacobi"), for suites parameterized over methods.
 inline std::string name_of(const ::testing::TestParamInfo<method>& info) {
   std::string n(to_string(info.param));

@@ -21,10 +21,7 @@ using namespace std::chrono_literals;
 
 class BlockProgress : public ::testing::TestWithParam<method> {};
 
-INSTANTIATE_TEST_SUITE_P(Methods, BlockProgress,
-                         ::testing::Values(method::sor, method::ssor, method::jacobi,
-                                           method::multicolor, method::block_jacobi, method::async),
-                         name_of);
+INSTANTIATE_TEST_SUITE_P(Methods, BlockProgress, ::testing::ValuesIn(every_method), name_of);
 
 // After the end, the block state is the one of the returned x: the report's sweeps per block.
 TEST_P(BlockProgress, FinalStateIsTheReportsBlockSweeps) {

@@ -43,10 +43,7 @@ double seconds_since(steady::time_point t0) {
 
 class EngineContract : public ::testing::TestWithParam<method> {};
 
-INSTANTIATE_TEST_SUITE_P(Methods, EngineContract,
-                         ::testing::Values(method::sor, method::ssor, method::jacobi,
-                                           method::multicolor, method::block_jacobi, method::async),
-                         name_of);
+INSTANTIATE_TEST_SUITE_P(Methods, EngineContract, ::testing::ValuesIn(every_method), name_of);
 
 // Finding 1: a callback that sleeps 2 s must not keep a 0.2 s time limit from stopping the
 // workers: the relaxation ends near 0.2 s; solve() returns after the callback, as documented.
