@@ -145,6 +145,44 @@ TEST_P(EngineContract, SweepBudgetHoldsExactly) {
   }
 }
 
+// A budget that runs out on an x within the tolerance is converged (docs/termination.md, rule 3):
+// the final residual is a true residual of a quiescent x, as a verification's. Each budget up to
+// the sweeps of a free run: converged exactly when the returned x passes. A sweep's estimate is the
+// residual before its updates, a sweep behind x: on the sequential schedules the budget one short
+// of the free run's sweeps ends within the tolerance (it said max_sweeps before).
+TEST_P(EngineContract, ABudgetEndingWithinTheToleranceIsConverged) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(16));
+  solver_options o = options_for(GetParam());
+  o.stop.tolerance = 1e-6;
+  vector x = vector::Zero(sys.A.rows());
+  engine free_run(sys.view(), o);
+  const solve_report full = sys.solve(free_run, x);
+  ASSERT_EQ(full.reason, stop_reason::converged) << to_string(full.reason);
+  int converged_within_a_budget = 0;
+  for (std::int64_t budget = std::max<std::int64_t>(1, full.sweeps.min - 3);
+       budget <= full.sweeps.min; ++budget) {
+    SCOPED_TRACE("budget " + std::to_string(budget) + " of " + std::to_string(full.sweeps.min));
+    o.stop.max_sweeps = budget;
+    engine e(sys.view(), o);
+    vector y = vector::Zero(sys.A.rows());
+    const solve_report r = sys.solve(e, y);
+    ASSERT_TRUE(r.reason == stop_reason::converged || r.reason == stop_reason::max_sweeps)
+        << to_string(r.reason);
+    EXPECT_EQ(r.reason == stop_reason::converged, r.relative_residual <= o.stop.tolerance)
+        << to_string(r.reason) << ", true residual " << r.relative_residual;
+    EXPECT_NEAR(sys.true_residual(y), r.relative_residual, 1e-3 * o.stop.tolerance);
+    EXPECT_LE(r.sweeps.max, budget);
+    if (r.reason == stop_reason::converged && budget < full.sweeps.min) {
+      ++converged_within_a_budget;
+      EXPECT_GE(r.verifications, 1);
+    }
+  }
+  if (GetParam() != method::async) {
+    EXPECT_GT(converged_within_a_budget, 0);
+  }
+}
+
 // Finding 2: a 10-row system with a budget of 1 sweep.
 TEST_P(EngineContract, OneSweepBudgetOnATinySystem) {
   const watchdog dog(60s);
