@@ -10,7 +10,7 @@
 #   bash scripts/setup.sh format-check  clang-format 14 over the sources (no changes, fails on diff)
 #   bash scripts/setup.sh asan          ASan+UBSan build (g++), the whole suite
 #   bash scripts/setup.sh tsan          TSan build (clang-14, LLVM libomp + Archer), threaded suites
-#   bash scripts/setup.sh lint          clang-tidy 14 over every target (findings are errors)
+#   bash scripts/setup.sh lint          clang-tidy 14 over every source file (findings are errors)
 #   bash scripts/setup.sh ci            deps-check, test, plain, format-check, lint, asan, tsan; a
 #                                       summary
 #
@@ -196,10 +196,35 @@ cmd_format_check() {
   run cmake --build --preset dev --target format-check
 }
 
+# clang-tidy over every source file of every target (repository .clang-tidy, warnings as errors),
+# from the lint preset's compilation database, without compiling: its command lines carry -Werror,
+# so clang's own warnings are errors here too. `cmake --build --preset lint` runs the same checks
+# around a clang build, about a third longer on two cores. Left out: the generated files (the
+# embedded monitor page) and the header self-containment files (each header compiles alone in
+# the dev build, and is checked here through the sources that include it).
 cmd_lint() {
   cmd_deps
-  # Builds every target with clang-tidy (repository .clang-tidy, warnings as errors).
-  configure_and_build lint
+  log "configure: preset lint"
+  run cmake --preset lint
+  local -a files
+  mapfile -t files < <(python3 -c '
+import json, sys
+for entry in json.load(open(sys.argv[1] + "/compile_commands.json")):
+    if not entry["file"].startswith(sys.argv[1] + "/"):
+        print(entry["file"])' "$ROOT/build/lint")
+  ((${#files[@]} > 0)) || die "build/lint/compile_commands.json lists no source file"
+  log "clang-tidy-14: ${#files[@]} files (-j$JOBS)"
+  local -a statuses
+  # clang-tidy counts the warnings it suppressed in system headers on stderr: not findings.
+  set +e
+  printf '%s\0' "${files[@]}" |
+    xargs -0 -n 1 -P "$JOBS" clang-tidy-14 -p "$ROOT/build/lint" --quiet 2>&1 |
+    grep -v -E '^[0-9]+ warnings? generated\.$'
+  statuses=("${PIPESTATUS[@]}")
+  set -e
+  local status=${statuses[1]}
+  ((status == 0)) || die "clang-tidy found problems (above), exit $status"
+  log "lint: clang-tidy found nothing in ${#files[@]} files"
 }
 
 cmd_asan() {

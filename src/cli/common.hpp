@@ -176,4 +176,12 @@ class interrupt_guard {
 /// \returns whether an interrupt arrived while an interrupt_guard was alive.
 bool interrupted() noexcept;
 
+/// \brief Call first thing in main: under an address-space limit (`ulimit -v`, RLIMIT_AS) the
+/// threads share glibc's main malloc arena, unless MALLOC_ARENA_MAX (or its GLIBC_TUNABLES form)
+/// says otherwise. Each further arena reserves 64 MiB of address space, 128 MiB while it aligns;
+/// a solve's threads raced for it with the stacks of the threads libgomp was starting, and
+/// libgomp ends the process when a stack cannot be had ("Thread creation failed"). The sweeps
+/// do not allocate, so one arena costs a solve nothing measurable.
+void share_malloc_arena_under_an_address_limit() noexcept;
+
 }  // namespace asor::cli

@@ -9,8 +9,11 @@ namespace asor::reporting {
 
 std::string stop_sentence(const solve_report& r, std::int64_t max_sweeps, double time_limit,
                           std::string_view cancelled_by) {
-  const std::string true_res =
-      "; true residual " + sci(r.relative_residual) + " > tol " + sci(r.tolerance, 0);
+  // A stop that is not a convergence may still leave an x within the tolerance (a budget that ran
+  // out between two decisions): the sentence says which side the true residual is on.
+  const std::string true_res = "; true residual " + sci(r.relative_residual) +
+                               (r.relative_residual <= r.tolerance ? " <= tol " : " > tol ") +
+                               sci(r.tolerance, 0);
   switch (r.reason) {
     case stop_reason::converged:
       return "verified: true residual " + sci(r.relative_residual) + " <= tol " +

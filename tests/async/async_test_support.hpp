@@ -93,6 +93,20 @@ struct system {
   vector b;
 };
 
+/// \returns the options of the suites parameterized over methods: 2 threads (8 blocks for async,
+/// 2 for block-Jacobi), omega 1, tolerance 1e-8, no sweep budget to speak of, a 60 s limit.
+inline solver_options options_for(method m) {
+  solver_options o;
+  o.method = m;
+  o.threads = 2;
+  o.blocks = m == method::async ? 8 : (m == method::block_jacobi ? 2 : 0);
+  o.omega = 1.0;
+  o.stop.tolerance = 1e-8;
+  o.stop.max_sweeps = 1000000000;
+  o.stop.time_limit_seconds = 60;
+  return o;
+}
+
 /// \returns \p v as the span the engine takes.
 inline std::span<const double> span_of(const vector& v) {
   return {v.data(), static_cast<std::size_t>(v.size())};
@@ -100,6 +114,10 @@ inline std::span<const double> span_of(const vector& v) {
 inline std::span<double> span_of(vector& v) {
   return {v.data(), static_cast<std::size_t>(v.size())};
 }
+
+/// Every method, in the tool's order: the parameters of the suites that run on all of them.
+inline constexpr method every_method[] = {method::sor,        method::ssor,         method::jacobi,
+                                          method::multicolor, method::block_jacobi, method::async};
 
 /// \returns the method as a test name ("block_jacobi"), for suites parameterized over methods.
 inline std::string name_of(const ::testing::TestParamInfo<method>& info) {

@@ -19,24 +19,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-solver_options options_for(method m) {
-  solver_options o;
-  o.method = m;
-  o.threads = 2;
-  o.blocks = m == method::async ? 8 : (m == method::block_jacobi ? 2 : 0);
-  o.omega = 1.0;
-  o.stop.tolerance = 1e-8;
-  o.stop.max_sweeps = 1000000000;
-  o.stop.time_limit_seconds = 60;
-  return o;
-}
-
 class BlockProgress : public ::testing::TestWithParam<method> {};
 
-INSTANTIATE_TEST_SUITE_P(Methods, BlockProgress,
-                         ::testing::Values(method::sor, method::ssor, method::jacobi,
-                                           method::multicolor, method::block_jacobi, method::async),
-                         name_of);
+INSTANTIATE_TEST_SUITE_P(Methods, BlockProgress, ::testing::ValuesIn(every_method), name_of);
 
 // After the end, the block state is the one of the returned x: the report's sweeps per block.
 TEST_P(BlockProgress, FinalStateIsTheReportsBlockSweeps) {

@@ -25,18 +25,6 @@ namespace {
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
-solver_options options_for(method m) {
-  solver_options o;
-  o.method = m;
-  o.threads = 2;
-  o.blocks = m == method::async ? 8 : (m == method::block_jacobi ? 2 : 0);
-  o.omega = 1.0;
-  o.stop.tolerance = 1e-8;
-  o.stop.max_sweeps = 1000000000;
-  o.stop.time_limit_seconds = 60;
-  return o;
-}
-
 /// Blocks until \p h has published its first snapshot: relaxation is under way (preparation
 /// done), so a cancel now stops workers, not the preparation.
 void wait_until_relaxing(const solve_handle& h) {
@@ -55,10 +43,7 @@ double seconds_since(steady::time_point t0) {
 
 class EngineContract : public ::testing::TestWithParam<method> {};
 
-INSTANTIATE_TEST_SUITE_P(Methods, EngineContract,
-                         ::testing::Values(method::sor, method::ssor, method::jacobi,
-                                           method::multicolor, method::block_jacobi, method::async),
-                         name_of);
+INSTANTIATE_TEST_SUITE_P(Methods, EngineContract, ::testing::ValuesIn(every_method), name_of);
 
 // Finding 1: a callback that sleeps 2 s must not keep a 0.2 s time limit from stopping the
 // workers: the relaxation ends near 0.2 s; solve() returns after the callback, as documented.
@@ -157,6 +142,44 @@ TEST_P(EngineContract, SweepBudgetHoldsExactly) {
       EXPECT_EQ(r.sweeps.min, budget) << "every block runs to the budget when nothing else stops";
       for (const auto s : r.block_sweeps) EXPECT_LE(s, budget);
     }
+  }
+}
+
+// A budget that runs out on an x within the tolerance is converged (docs/termination.md, rule 3):
+// the final residual is a true residual of a quiescent x, as a verification's. Each budget up to
+// the sweeps of a free run: converged exactly when the returned x passes. A sweep's estimate is the
+// residual before its updates, a sweep behind x: on the sequential schedules the budget one short
+// of the free run's sweeps ends within the tolerance (it said max_sweeps before).
+TEST_P(EngineContract, ABudgetEndingWithinTheToleranceIsConverged) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(16));
+  solver_options o = options_for(GetParam());
+  o.stop.tolerance = 1e-6;
+  vector x = vector::Zero(sys.A.rows());
+  engine free_run(sys.view(), o);
+  const solve_report full = sys.solve(free_run, x);
+  ASSERT_EQ(full.reason, stop_reason::converged) << to_string(full.reason);
+  int converged_within_a_budget = 0;
+  for (std::int64_t budget = std::max<std::int64_t>(1, full.sweeps.min - 3);
+       budget <= full.sweeps.min; ++budget) {
+    SCOPED_TRACE("budget " + std::to_string(budget) + " of " + std::to_string(full.sweeps.min));
+    o.stop.max_sweeps = budget;
+    engine e(sys.view(), o);
+    vector y = vector::Zero(sys.A.rows());
+    const solve_report r = sys.solve(e, y);
+    ASSERT_TRUE(r.reason == stop_reason::converged || r.reason == stop_reason::max_sweeps)
+        << to_string(r.reason);
+    EXPECT_EQ(r.reason == stop_reason::converged, r.relative_residual <= o.stop.tolerance)
+        << to_string(r.reason) << ", true residual " << r.relative_residual;
+    EXPECT_NEAR(sys.true_residual(y), r.relative_residual, 1e-3 * o.stop.tolerance);
+    EXPECT_LE(r.sweeps.max, budget);
+    if (r.reason == stop_reason::converged && budget < full.sweeps.min) {
+      ++converged_within_a_budget;
+      EXPECT_GE(r.verifications, 1);
+    }
+  }
+  if (GetParam() != method::async) {
+    EXPECT_GT(converged_within_a_budget, 0);
   }
 }
 

@@ -236,7 +236,8 @@ TEST(CliServe, NonLoopbackAddressIsWarnedAbout) {
   temp_dir dir;
   const std::string A = poisson(dir, 20);
   const cli_result r =
-      run_cli({"solve", A, "--serve", "0.0.0.0:0", "--serve-linger", "0", "--no-progress"});
+      run_cli({"solve", A, "--method", "sor", "--serve", "0.0.0.0:0", "--serve-linger", "0",
+               "--no-progress"});  // sequential: the test is about the warning, not about async
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("asor: warning: --serve 0.0.0.0:0 is not a loopback address: anyone who "
                        "can reach this machine on port "),
