@@ -9,8 +9,9 @@ namespace asor::reporting {
 
 std::string stop_sentence(const solve_report& r, std::int64_t max_sweeps, double time_limit,
                           std::string_view cancelled_by) {
-  // A stop that is not a convergence may still leave an x within the tolerance (a budget that ran
-  // out between two decisions): the sentence says which side the true residual is on.
+  // A stop that is not a convergence may still leave an x within the tolerance (a cancel or a
+  // callback's stop that came once x was there; the driver reports a budget that ends there as
+  // converged): the sentence says which side the true residual is on.
   const std::string true_res = "; true residual " + sci(r.relative_residual) +
                                (r.relative_residual <= r.tolerance ? " <= tol " : " > tol ") +
                                sci(r.tolerance, 0);
