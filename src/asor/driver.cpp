@@ -114,7 +114,9 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
   const std::unique_ptr<schedule> sched = make_schedule(ctx, A, omega);
   observer obs(job);  // calls the progress callback on its own thread; joined below
   std::optional<std::vector<double>> restart_x;  // the last verified x, for the fallback
-  if (o.fallback != fallback_policy::none) restart_x.emplace(x.begin(), x.end());
+  if (o.fallback != fallback_policy::none || adapt.backs_off_on_divergence()) {
+    restart_x.emplace(x.begin(), x.end());
+  }
   std::vector<double> fallback_l1;
   double true_residual = std::numeric_limits<double>::quiet_NaN();
   stop_reason reason = stop_reason::none;
@@ -155,7 +157,25 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
                    ? stop_reason::user_stop
                    : mon.budget_exhausted(seconds_between(t0, clock::now()));
       true_residual = std::numeric_limits<double>::quiet_NaN();
-    } else if (reason == stop_reason::diverged && restart_x && !report.fallback_used) {
+    } else if (reason == stop_reason::diverged && restart_x) {
+      // Under auto, the parallel schedules back omega off and go on from the last verified x
+      // (issue 11: "do not fail"); at the back-off's floor, or for a fixed omega, the fallback
+      // policy decides, and without one the divergence stands.
+      if (const std::optional<double> next = adapt.diverged(mon.snapshot().min_sweeps)) {
+        logger()->warn(
+            "diverged after {} sweeps with omega {}; backed off to omega {} from the "
+            "last verified x",
+            mon.snapshot().min_sweeps, mon.snapshot().omega, *next);
+        std::copy(restart_x->begin(), restart_x->end(), x.begin());
+        omega = *next;
+        sched->reset(A, omega);
+        mon.restart(initial_residual(prep.A, b, x, bnorm), omega);
+        reason = control.cancel_requested()      ? stop_reason::cancelled
+                 : control.user_stop_requested() ? stop_reason::user_stop
+                                                 : stop_reason::none;
+        continue;
+      }
+      if (o.fallback == fallback_policy::none || report.fallback_used) break;
       std::copy(restart_x->begin(), restart_x->end(), x.begin());
       report.fallback_used = true;
       std::string what = "omega 1";

@@ -69,6 +69,17 @@ class omega_adaptation {
     return take(d, sweeps, backoff_->history());
   }
 
+  /// \returns whether a divergence of this solve backs omega off (parallel schedules under auto)
+  /// rather than ending it: the driver then keeps the last verified x to restart from.
+  [[nodiscard]] bool backs_off_on_divergence() const noexcept { return backoff_.has_value(); }
+
+  /// The stopping rule found divergence at \p sweeps. \returns the lower omega to restart from
+  /// the last verified x with, or nullopt at the back-off's floor (the divergence stands).
+  std::optional<double> diverged(std::int64_t sweeps) {
+    if (!backoff_) return std::nullopt;
+    return take(backoff_->diverged(sweeps), sweeps, backoff_->history());
+  }
+
   /// The driver's fallback took over (omega 1 from the last verified x): adaptation ends.
   void fallback(std::int64_t sweeps, double from, double to) {
     sor_.reset();

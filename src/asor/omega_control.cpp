@@ -190,6 +190,12 @@ omega_decision parallel_omega_backoff::back_off(std::int64_t sweeps, double fact
   return {omega_, true, restart, why};
 }
 
+omega_decision parallel_omega_backoff::diverged(std::int64_t sweeps) {
+  return back_off(sweeps, std::numeric_limits<double>::infinity(), true,
+                  "backed off: diverged (the stopping rule's divergence test); restarted from the "
+                  "last verified x");
+}
+
 omega_decision parallel_omega_backoff::observe(std::int64_t sweeps, double residual,
                                                bool verified) {
   const omega_decision keep{omega_, false, false, {}};

@@ -190,6 +190,11 @@ class parallel_omega_backoff {
   /// \brief Feed one global residual (see the class comment).
   omega_decision observe(std::int64_t sweeps, double residual, bool verified);
 
+  /// \brief The driver's stopping rule found divergence at \p sweeps (sustained growth of the
+  /// estimate, or a non-finite one): back off with `restart` set. At the floor nothing changes
+  /// (`changed` false) and the divergence stands.
+  omega_decision diverged(std::int64_t sweeps);
+
   [[nodiscard]] double omega() const noexcept { return omega_; }
   [[nodiscard]] const std::vector<omega_change>& history() const noexcept { return history_; }
   /// \returns the window (in sweeps) over which a stall is judged at the current omega.
