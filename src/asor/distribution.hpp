@@ -18,6 +18,7 @@
 #include "asor/cancellation.hpp"
 #include "asor/csr_view.hpp"
 #include "asor/engine.hpp"
+#include "asor/spectral.hpp"
 #include "asor/stop.hpp"
 #include "job.hpp"
 
@@ -37,6 +38,8 @@ class distribution {
   /// \returns the entries of the x a schedule relaxes: this rank's rows, then its ghost entries
   /// (its copies of the other ranks' entries its rows read).
   [[nodiscard]] virtual std::size_t extended_size() const = 0;
+  /// \returns the number of processes (ranks) of the solve.
+  [[nodiscard]] virtual int ranks() const noexcept = 0;
 
   /// \brief Collective: the sum of \p local over every rank, the same bits on every rank.
   virtual double sum(double local) = 0;
@@ -48,10 +51,11 @@ class distribution {
   /// \p x (extended_size() entries) from their owners. \pre x is quiescent on every rank.
   virtual double residual_norm(const csr_view& A, std::span<const double> b,
                                std::span<double> x) = 0;
-  /// \brief Collective: the omega estimate of the whole matrix (Lanczos across the ranks).
-  /// \p stop is polled on every rank at every step; when it asks to stop on any rank, every rank
-  /// throws operation_cancelled.
-  virtual omega_estimate estimate_omega(const csr_view& A, const stop_predicate& stop) = 0;
+  /// \brief Collective: the omega estimate of the whole matrix (spectral.cpp's Lanczos across the
+  /// ranks, with the options \p o). \p stop is polled on every rank at every reduction; when it
+  /// asks to stop on any rank, every rank throws operation_cancelled.
+  virtual omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
+                                        const stop_predicate& stop) = 0;
   /// \brief The schedule of the job's method across the ranks.
   /// \throws std::invalid_argument when the method is not distributed.
   virtual std::unique_ptr<schedule> make_schedule(const schedule_context& ctx, const csr_view& A,

@@ -2,6 +2,8 @@
 // Private to the library: the engine's prepared state, its solve thread, and the driver's entry.
 
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -13,6 +15,7 @@
 #include "asor/engine.hpp"
 #include "asor/ordering.hpp"
 #include "asor/partition.hpp"
+#include "asor/spectral.hpp"
 #include "distribution.hpp"
 #include "job.hpp"
 
@@ -24,6 +27,12 @@ struct prepared_method {
   int blocks = 1;
   double omega = 1.0;
   bool omega_auto = false;
+  /// auto: the range the omega controller may move omega in (choose_omega), and whether the
+  /// matrix is consistently ordered (Young's relation holds: the SOR controller may trust it)
+  double omega_min = 1.0;
+  double omega_max = 1.0;
+  bool consistently_ordered = false;
+  double lambda_min = std::numeric_limits<double>::quiet_NaN();  ///< auto: of D^-1 A (estimate)
   double jacobi_rho = std::numeric_limits<double>::quiet_NaN();
   /// rcm: the permuted copy the solves run on (order[new] = old); empty when natural
   ordering applied = ordering::natural;
@@ -103,11 +112,25 @@ double initial_residual(const csr_view& A, std::span<const double> b, std::span<
 /// Greedy coloring: rows of color c are rows[offsets[c] .. offsets[c+1]).
 void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>& offsets);
 
-/// The omega estimate from Lanczos's tridiagonal matrix (diagonal \p alpha, off-diagonal
-/// \p beta, one shorter): its extreme eigenvalues and the factors they suggest (spectral.cpp;
-/// shared by estimate_omega and the distributed estimate).
-omega_estimate omega_from_lanczos(const std::vector<double>& alpha,
-                                  const std::vector<double>& beta);
+/// Sums a few numbers over every process of a distributed solve, in place, with the same bits on
+/// every process. It is also where a distributed estimate is cancelled: when some process asks to
+/// stop, it throws operation_cancelled on every process.
+using global_sum = std::function<void(std::span<double>)>;
+
+/// This process's part of a distributed spectral estimate (spectral.cpp's Lanczos across ranks).
+struct spectral_part {
+  std::int64_t first_row = 0;  ///< the global index of this process's first row
+  global_sum sum;
+  /// w = D^-1/2 A D^-1/2 v on this process's rows (v: its rows; the operator exchanges the ghost
+  /// entries itself). \returns v . w summed over every process.
+  std::function<double(const double* v, double* w)> apply;
+};
+
+/// estimate_omega (spectral.hpp) on this process's rows \p A of a distributed matrix: the same
+/// Lanczos run, stopping rules and cost budget, each reduction over every process; no graph tests
+/// (consistently_ordered and bipartite stay false) and no beta. Collective.
+omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
+                              const spectral_part& part);
 
 }  // namespace detail
 }  // namespace asor

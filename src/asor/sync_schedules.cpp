@@ -10,11 +10,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "asor/sweep.hpp"
 #include "engine_impl.hpp"
+#include "omega_adaptation.hpp"
 #include "schedule.hpp"
 
 namespace asor::detail {
@@ -59,8 +62,16 @@ class sync_schedule final : public schedule {
       const auto now = clock::now();
       const double elapsed = seconds_between(ctx_.t0, now);
       monitor& mon = ctx_.mon;
-      mon.observe(std::sqrt(s.residual_sq) / bnorm, sweeps_, static_cast<double>(sweeps_), sweeps_,
-                  elapsed, true);
+      const double estimate = std::sqrt(s.residual_sq) / bnorm;
+      mon.observe(estimate, sweeps_, static_cast<double>(sweeps_), sweeps_, elapsed, true);
+      // omega = auto: sequential SOR's controller sees every sweep, the back-off of the parallel
+      // schedules every global estimate; the new omega applies from the next sweep on.
+      std::optional<double> next = ctx_.adapt.sweep(sweeps_, s.residual_sq);
+      if (!next) next = ctx_.adapt.residual(sweeps_, estimate, false);
+      if (next) {
+        omega_ = *next;
+        mon.set_omega(omega_);
+      }
       if (options_.on_decision) options_.on_decision();
       const stop_reason reason = mon.evaluate();
       // Snapshots for progress() and the observer: at most one per millisecond (a sweep of a
@@ -69,12 +80,15 @@ class sync_schedule final : public schedule {
         ctx_.job.board.publish(mon.snapshot());
         last_publish_ = now;
       }
+      if (now - last_blocks_ >= block_board::period) publish_blocks(now);
       if (reason != stop_reason::none) {
         control.decide(reason);
         break;
       }
     }
-    return clock::now();
+    const auto quiescent = clock::now();
+    publish_blocks(quiescent);
+    return quiescent;
   }
 
   void reset(const csr_view& A, double omega) override {
@@ -87,6 +101,20 @@ class sync_schedule final : public schedule {
   }
 
  private:
+  /// The block board of a synchronous method: every block has done the same sweeps; one sweep gives
+  /// one residual for all rows, so no block has a residual of its own (NaN), nor a worker (-1).
+  void publish_blocks(clock::time_point now) {
+    last_blocks_ = now;
+    const double elapsed = seconds_between(ctx_.t0, now);
+    const auto n = static_cast<std::size_t>(ctx_.prep.blocks);
+    ctx_.job.blocks.publish([&](block_progress& bp) {
+      bp.elapsed_seconds = elapsed;
+      bp.sweeps.assign(n, sweeps_);
+      bp.provisional_residual.assign(n, std::numeric_limits<double>::quiet_NaN());
+      bp.worker.assign(n, -1);
+    });
+  }
+
   template <class Poll>
   sweep_outcome sweep(int k, const Poll& poll) {
     double* x = ctx_.x.data();
@@ -214,6 +242,7 @@ class sync_schedule final : public schedule {
   std::int64_t sweeps_ = 0;
   std::vector<double> scratch_;  // Jacobi's next iterate; block-Jacobi's frozen copy
   clock::time_point last_publish_{};
+  clock::time_point last_blocks_{};  // the last publication to the block board
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,9 @@
 #include "asor/io/errors.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/output.hpp"
 #include "cli/processes.hpp"
+#include "cli/suggest.hpp"
 #if ASOR_HAVE_MPI
 #include "cli/mpi/session.hpp"
 #endif
@@ -28,6 +31,12 @@ void error_line(const std::string& kind, const std::string& message) {
     if (c == '\n' || c == '\r') c = ' ';
   }
   asor::cli::report_error_line("asor: " + kind + ": " + text + "\n");
+}
+
+/// --help, --version: printed once, by rank 0 under mpirun.
+int exit_once(const CLI::App& app, const CLI::Error& e) {
+  std::ostream nowhere(nullptr);
+  return asor::cli::world().root() ? app.exit(e) : app.exit(e, nowhere, nowhere);
 }
 
 int run(int argc, char** argv) {
@@ -52,14 +61,24 @@ int run(int argc, char** argv) {
   std::string help_hint = "asor --help";
   try {
     app.parse(argc, argv);
-  } catch (const CLI::Success& e) {  // --help, --version: printed once, by rank 0
-    std::ostream nowhere(nullptr);
-    return world().root() ? app.exit(e) : app.exit(e, nowhere, nowhere);
+  } catch (const CLI::CallForHelp& e) {
+    return exit_once(app, e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return exit_once(app, e);
+  } catch (const CLI::CallForVersion& e) {
+    return exit_once(app, e);
   } catch (const CLI::ParseError& e) {
+    const CLI::App* sub = nullptr;
     for (const auto& c : commands) {
-      if (c.app->parsed()) help_hint = "asor " + c.app->get_name() + " --help";
+      if (c.app->parsed()) {
+        help_hint = "asor " + c.app->get_name() + " --help";
+        sub = c.app;
+      }
     }
-    error_line("error", std::string(e.what()) + " (see '" + help_hint + "')");
+    // An unknown option or command gets the nearest known one ("--tolerance": "--tol").
+    std::string what = explain_unexpected(app, sub);
+    if (what.empty()) what = e.what();
+    error_line("error", what + " (see '" + help_hint + "')");
     return exit_usage;
   }
   for (const auto& c : commands) {
@@ -75,8 +94,8 @@ int run(int argc, char** argv) {
   return exit_usage;
 }
 
-/// \brief Runs the tool and maps every outcome to an exit code.
-int guarded_run(int argc, char** argv) {
+/// \brief Runs the command and maps every exception to its exit code and one line on stderr.
+int run_and_report(int argc, char** argv) {
   using namespace asor::cli;
   try {
     return run(argc, argv);
@@ -88,6 +107,14 @@ int guarded_run(int argc, char** argv) {
     return exit_usage;
   } catch (const output_error& e) {
     error_line("error", e.what());
+    return exit_usage;
+  } catch (const std::bad_alloc&) {
+    // Reading a file reports a shortage itself, as an input_error naming the file and its size;
+    // this is one later on (the solve, a reference factorization).
+    const std::string& system = system_in_memory();
+    error_line("error", (system.empty() ? std::string() : system + ": ") +
+                            "out of memory (no more could be had from the system or within a "
+                            "limit such as ulimit -v)");
     return exit_usage;
   } catch (const std::exception& e) {
     error_line("internal error", e.what());
@@ -101,11 +128,24 @@ int guarded_run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using namespace asor::cli;
+  guard_standard_streams();
+  share_malloc_arena_under_an_address_limit();
 #if ASOR_HAVE_MPI
   // Under mpirun / srun every rank runs the tool; every rank exits with the same code.
-  asor::cli::mpi_session session(argc, argv);
-  return session.finish(guarded_run(argc, argv));
+  mpi_session session(argc, argv);
+#endif
+  int code = run_and_report(argc, argv);
+  // Results written to stdout and lost (a full disk, a closed descriptor) are an output error.
+  try {
+    finish_stdout();
+  } catch (const output_error& e) {
+    error_line("error", e.what());
+    if (code != exit_internal) code = exit_usage;
+  }
+#if ASOR_HAVE_MPI
+  return session.finish(code);
 #else
-  return guarded_run(argc, argv);
+  return code;
 #endif
 }

@@ -9,6 +9,8 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
+#include "cli/output.hpp"
+#include "cli/serve.hpp"
 
 namespace asor::cli {
 
@@ -16,7 +18,7 @@ namespace asor::cli {
 struct solve_args {
   std::string matrix;
   std::string rhs;
-  std::string format = "auto";
+  input_flags input;
   solver_flags solver;
   std::string reference = "none";
   std::string x0;
@@ -28,15 +30,20 @@ struct solve_args {
   bool progress_on = false;
   bool progress_off = false;
   bool quiet = false;
+  serve_flags serve;
 };
 
 /// \brief Reads the initial guess --x0 \p path: \p rows finite entries.
 /// \throws input_error naming the file.
-vector load_initial_guess(const std::string& path, file_format format, Eigen::Index rows);
+vector load_initial_guess(const std::string& path, const input_flags& input, Eigen::Index rows);
 
-/// \brief Writes the history CSV of \p r to \p path. \returns the rows written.
+/// \brief Writes the history CSV of \p r to \p out. \returns the rows written.
 /// \throws output_error naming the file.
-std::size_t write_history(const std::string& path, const solve_report& r);
+std::size_t write_history(const output_file& out, const solve_report& r);
+
+/// \brief Writes the solution \p x to \p out (Matrix Market array for .mtx, else one value per
+/// line) and records it in \p o. \throws output_error naming the file.
+void write_solution(const output_file& out, const vector& x, solve_outcome& o);
 
 /// \brief The human summary on stdout.
 void print_summary(const solve_outcome& o, std::size_t history_rows);

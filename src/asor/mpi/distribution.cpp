@@ -3,9 +3,10 @@
 // (schedules.hpp) and the Lanczos omega estimate across the ranks.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
-#include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -60,6 +61,8 @@ class mpi_distribution final : public distribution {
         comm_(layout_.comm.get()),
         exchange_(layout_, comm_.get()) {}
 
+  [[nodiscard]] int ranks() const noexcept override { return comm_.size(); }
+
   [[nodiscard]] std::size_t extended_size() const override {
     return static_cast<std::size_t>(layout_.local_rows) +
            static_cast<std::size_t>(layout_.ghosts());
@@ -89,7 +92,8 @@ class mpi_distribution final : public distribution {
     return std::sqrt(sum(local_residual_sq(A, b, x)));
   }
 
-  omega_estimate estimate_omega(const csr_view& A, const stop_predicate& stop) override;
+  omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
+                                const stop_predicate& stop) override;
 
   /// \brief Collective: rethrows \p local on this rank, remote_error on the others.
   void check(const std::exception_ptr& local) const {
@@ -138,47 +142,43 @@ class mpi_distribution final : public distribution {
   halo_exchange exchange_;
 };
 
-/// Lanczos on S = D^-1/2 A D^-1/2 across the ranks: spectral.cpp's three-term recurrence with
-/// local reorthogonalization (one halo exchange and three allreduces per step). The start vector
-/// is spectral.cpp's, entry by entry in the distributed numbering, so one rank with the
-/// nnz-balanced split starts where the shared-memory estimate does.
-omega_estimate mpi_distribution::estimate_omega(const csr_view& A, const stop_predicate& stop) {
+/// spectral.cpp's estimate across the ranks: its Lanczos run with every inner product summed over
+/// the ranks (one step: a halo exchange and two reductions), and the stop predicate polled inside
+/// each reduction, so that every rank throws operation_cancelled when one asks to stop. The start
+/// vector is drawn in the global numbering, so one rank with the nnz-balanced split starts where
+/// the shared-memory estimate does.
+omega_estimate mpi_distribution::estimate_omega(const csr_view& A, const spectral_options& o,
+                                                const stop_predicate& stop) {
   const int n = layout_.local_rows;
   const std::size_t ext = extended_size();
   const auto un = static_cast<std::size_t>(n);
-  const int k_max = std::clamp(80, 1, layout_.global_rows);
-  const auto check = [&stop](step_record& c) { c.max_code = stop && stop() ? 1 : 0; };
-  const auto reduce = [&](double local) {
+  detail::spectral_part part;
+  part.first_row = layout_.offsets[static_cast<std::size_t>(comm_.rank())];
+  part.sum = [&](std::span<double> values) {
+    if (values.size() > static_cast<std::size_t>(step_record::sums)) {
+      throw std::logic_error("asor: internal error: too many sums in one reduction");
+    }
     step_record c = comm_.contribution(nullptr);
-    c.sum[0] = local;
-    check(c);
+    std::copy(values.begin(), values.end(), c.sum.begin());
+    c.max_code = stop && stop() ? 1 : 0;
     const step_record r = comm_.agree(c, nullptr);
     if (r.max_code != 0) throw operation_cancelled();
-    return r.sum[0];
+    std::copy_n(r.sum.begin(), values.size(), values.begin());
   };
-
-  std::vector<double> s(ext, 0.0);  // sqrt(inv_diag), ghosts from their owners
+  // sqrt(inv_diag) and v with their ghost entries, from their owners; every rank exchanges them
+  // after a reduction (the start vector's norm, the previous step's), so no rank is left behind.
+  std::vector<double> s(ext, 0.0);
   for (std::size_t i = 0; i < un; ++i) s[i] = std::sqrt(A.inv_diag[i]);
   std::vector<double> v(ext, 0.0);
-  std::vector<double> prev(un, 0.0);
-  std::vector<double> w(un, 0.0);
-  std::mt19937_64 rng(1);
-  rng.discard(
-      static_cast<unsigned long long>(layout_.offsets[static_cast<std::size_t>(comm_.rank())]));
-  for (std::size_t i = 0; i < un; ++i) {
-    v[i] = 2.0 * (static_cast<double>(rng() >> 11) * 0x1.0p-53) - 1.0;
-  }
-  double norm_sq = 0.0;
-  for (std::size_t i = 0; i < un; ++i) norm_sq += v[i] * v[i];
-  const double norm = std::sqrt(reduce(norm_sq));  // also the gate of the exchanges below
-  for (std::size_t i = 0; i < un; ++i) v[i] /= norm;
-  exchange_.run(s.data());
-
-  std::vector<double> alpha;
-  std::vector<double> beta;
-  double norm_estimate = 0.0;
-  for (int k = 0; k < k_max; ++k) {
-    exchange_.run(v.data());  // every rank passed the previous reduce
+  bool scaled = false;
+  part.apply = [&](const double* local, double* w) {
+    if (!scaled) {
+      exchange_.run(s.data());
+      scaled = true;
+    }
+    std::copy_n(local, un, v.begin());
+    exchange_.run(v.data());
+    double dot = 0.0;
     for (int i = 0; i < n; ++i) {
       double acc = 0.0;
       for (int p = A.row_ptr[static_cast<std::size_t>(i)];
@@ -186,33 +186,15 @@ omega_estimate mpi_distribution::estimate_omega(const csr_view& A, const stop_pr
         const auto c = static_cast<std::size_t>(A.col_idx[static_cast<std::size_t>(p)]);
         acc += A.values[static_cast<std::size_t>(p)] * (s[c] * v[c]);
       }
-      w[static_cast<std::size_t>(i)] = s[static_cast<std::size_t>(i)] * acc;
+      const auto ui = static_cast<std::size_t>(i);
+      w[ui] = s[ui] * acc;
+      dot += v[ui] * w[ui];
     }
-    double dot = 0.0;
-    for (std::size_t i = 0; i < un; ++i) dot += v[i] * w[i];
-    const double a = reduce(dot);
-    alpha.push_back(a);
-    for (std::size_t i = 0; i < un; ++i) {
-      w[i] -= a * v[i] + (k > 0 ? beta.back() * prev[i] : 0.0);
-    }
-    dot = 0.0;
-    for (std::size_t i = 0; i < un; ++i) dot += v[i] * w[i];
-    const double c = reduce(dot);  // local reorthogonalization
-    double w_sq = 0.0;
-    for (std::size_t i = 0; i < un; ++i) {
-      w[i] -= c * v[i];
-      w_sq += w[i] * w[i];
-    }
-    const double b = std::sqrt(reduce(w_sq));
-    norm_estimate = std::max(norm_estimate, std::abs(a) + b + (beta.empty() ? 0.0 : beta.back()));
-    if (k + 1 == k_max || !(b > 1e-12 * norm_estimate)) break;
-    beta.push_back(b);
-    for (std::size_t i = 0; i < un; ++i) {
-      prev[i] = v[i];
-      v[i] = w[i] / b;
-    }
-  }
-  return omega_from_lanczos(alpha, beta);
+    std::array<double, 1> total{dot};
+    part.sum(total);
+    return total[0];
+  };
+  return detail::estimate_omega(A, o, part);
 }
 
 }  // namespace

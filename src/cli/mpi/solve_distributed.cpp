@@ -19,6 +19,7 @@
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
 #include "cli/mpi/session.hpp"
+#include "cli/output.hpp"
 #include "cli/processes.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/solve.hpp"
@@ -30,7 +31,9 @@ int run_solve_distributed(const solve_args& a, const global_flags& global) {
     const bool root = world().root();
     setup_logging(global.log_level, a.quiet || !root);
     // Every rank parses the same flags: a usage error is the same on every rank.
-    const file_format format = parse_format(a.format);
+    if (!a.serve.address.empty()) {
+      throw usage_error("--serve: not across MPI ranks (run the monitor with one process)");
+    }
     solver_options options = to_options(a.solver);
     if (options.method != method::async && options.method != method::block_jacobi) {
       throw usage_error("--method " + a.solver.method + ": across " + std::to_string(world().size) +
@@ -41,17 +44,25 @@ int run_solve_distributed(const solve_args& a, const global_flags& global) {
     options.record_provisional = !a.history.empty();
     inject_slow_rank(options, a.slow_rank);
 
-    // Rank 0 reads and checks the input alone; every rank learns how that went.
+    // Rank 0 checks the outputs and reads and checks the input alone; every rank learns how that
+    // went. The outputs are checked first: a bad path costs no solve.
     loaded_system sys;
     vector x0;
     std::vector<double> inv_diag;
+    output_file json_out;
+    output_file x_out;
+    output_file history_out;
     std::exception_ptr failure;
     if (root) {
       try {
-        sys = load_system(a.matrix, a.rhs, format);
+        json_out = output_file("--json", a.json);
+        x_out = output_file("--x-out", a.x_out);
+        history_out = output_file("--history", a.history);
+        check_distinct({&json_out, &x_out, &history_out});
+        sys = load_system(a.matrix, a.rhs, a.input);
         const Eigen::Index n = sys.A.rows();
         x0 = vector::Zero(n);
-        if (!a.x0.empty()) x0 = load_initial_guess(a.x0, format, n);
+        if (!a.x0.empty()) x0 = load_initial_guess(a.x0, a.input, n);
         try {
           inv_diag = inverse_diagonal(sys.A);
         } catch (const input_error& e) {
@@ -71,12 +82,15 @@ int run_solve_distributed(const solve_args& a, const global_flags& global) {
     std::vector<double> x = dsys.x0();
 
     progress_line line(root && progress_wanted(a.progress_on, a.progress_off || a.quiet),
-                       options.stop.tolerance, std::string(to_string(options.method)) + "  ");
-    install_interrupt_handler();
+                       options.stop.tolerance, std::string(to_string(options.method)) + "  ",
+                       options.stop.time_limit_seconds, options.stop.max_sweeps);
     log()->info("solving with {} on {} ranks x {} threads, tol {:g}", to_string(options.method),
                 world().size, options.threads, options.stop.tolerance);
     solve_outcome o;
-    o.report = solve_watched(eng, dsys.b(), x, line);
+    {
+      const interrupt_guard interrupts;  // the previous handlers come back when the solve returns
+      o.report = solve_watched(eng, dsys.b(), x, line);
+    }
     line.finish();
     const std::vector<double> x_all = dsys.gather(x);
     o.distribution = dsys.describe(o.report);
@@ -99,6 +113,8 @@ int run_solve_distributed(const solve_args& a, const global_flags& global) {
       const vector ones = vector::Ones(n);
       o.error_vs_ones = (xv - ones).norm() / ones.norm();
     }
+    // The solution first: it is what the solve was for.
+    if (x_out.wanted()) write_solution(x_out, xv, o);
     if (reference) {
       o.reference_name = std::string(to_string(*reference));
       try {
@@ -109,16 +125,14 @@ int run_solve_distributed(const solve_args& a, const global_flags& global) {
       }
     }
     std::size_t history_rows = 0;
-    if (!a.x_out.empty()) {
-      write_vector(a.x_out, xv, file_format::matrix_market);
-      o.x_out = a.x_out;
+    if (history_out.wanted()) {
+      history_rows = write_history(history_out, r);
+      o.history_out = history_out.name();
     }
-    if (!a.history.empty()) {
-      history_rows = write_history(a.history, r);
-      o.history_out = a.history;
-    }
-    if (!a.json.empty()) write_json(solve_json(o), a.json);
-    if (!a.quiet && a.json != "-") print_summary(o, history_rows);
+    if (json_out.wanted()) write_json(solve_json(o), json_out);
+    const bool summary =
+        !a.quiet && !json_out.to_stdout() && !x_out.to_stdout() && !history_out.to_stdout();
+    if (summary) print_summary(o, history_rows);
     return code;
   });
 }
