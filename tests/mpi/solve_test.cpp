@@ -55,7 +55,9 @@ TEST(DistributedSolve, AgreesWithADirectSolveOnRealMatrices) {
         o.method = m;
         o.threads = 1;
         o.l1 = c.l1;
-        o.omega = 1.5;
+        // auto: mesh1e1 on 4 ranks' blocks of 12 rows diverges under block-Jacobi at a fixed 1.5;
+        // auto backs omega off on every rank alike and converges (issue 11).
+        o.omega = std::nullopt;
         o.stop.tolerance = c.tolerance;
         o.stop.max_sweeps = 200000;
         o.stop.time_limit_seconds = 120;
@@ -201,7 +203,9 @@ TEST(DistributedSolve, OmegaAutoIsEstimatedAcrossRanks) {
   EXPECT_TRUE(out.report.omega_auto);
   // Poisson m = 32: Jacobi rho = cos(pi / 33); 80 Lanczos steps resolve it (docs/algorithms.md).
   EXPECT_NEAR(out.report.estimated_jacobi_rho, std::cos(std::numbers::pi / 33.0), 1e-4);
-  EXPECT_NEAR(out.report.omega, 1.82639, 2e-3);
+  EXPECT_NEAR(out.report.initial_omega, 1.82639, 2e-3);
+  // A divergence may back omega off (block-Jacobi on 4 ranks does); every rank alike.
+  EXPECT_LE(out.report.omega, out.report.initial_omega);
   double omega = out.report.omega;
   double lo = 0.0;
   double hi = 0.0;
@@ -230,7 +234,11 @@ TEST(DistributedSolve, AnEngineSolvesAgainAndResumesFromTheGuess) {
   EXPECT_TRUE(second.converged());
   EXPECT_TRUE(second.setup_reused);
   EXPECT_LE(second.sweeps.max, first.sweeps.max);
-  EXPECT_LE(sys.true_residual(A.gather_vector(x)), 1e-8);
+  // The whole x exists on rank 0 only (true_residual is NaN elsewhere).
+  const double truth = sys.true_residual(A.gather_vector(x));
+  if (world_rank() == 0) {
+    EXPECT_LE(truth, 1e-8);
+  }
 }
 
 }  // namespace
