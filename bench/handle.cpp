@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <asor/asor.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -32,7 +33,7 @@ struct quantiles {
 quantiles summarize(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const auto at = [&v](double q) {
-    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+    return v[static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
   };
   return {at(0.25), at(0.5), at(0.75), v.back()};
 }

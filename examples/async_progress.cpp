@@ -3,8 +3,11 @@
 
 #include <asor/asor.hpp>
 #include <cstdio>
+#include <exception>
 
-int main() {
+namespace {
+
+int run() {
   const asor::sparse_matrix A = asor::poisson2d(32);  // 1024 unknowns
   const asor::vector b = A * asor::vector::Ones(A.rows());
 
@@ -30,4 +33,15 @@ int main() {
       (x - asor::vector::Ones(A.rows())).norm() / std::sqrt(double(A.rows())),
       r.cancel_latency_seconds * 1e6);
   return solver.info() == Eigen::Success ? 0 : 1;
+}
+
+}  // namespace
+
+int main() {
+  try {
+    return run();
+  } catch (const std::exception& e) {  // bad input, a failed solve: say so, exit non-zero
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
 }

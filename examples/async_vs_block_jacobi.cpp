@@ -3,11 +3,12 @@
 
 #include <asor/asor.hpp>
 #include <cstdio>
+#include <exception>
 
 namespace {
 
 template <class Solver>
-asor::solve_report run(Solver solver, const asor::sparse_matrix& A, const asor::vector& b) {
+asor::solve_report solve_with(Solver solver, const asor::sparse_matrix& A, const asor::vector& b) {
   solver.setTolerance(1e-8).setThreads(2).setBlocks(8).setOmega(1.0).setMaxIterations(200000);
   solver.compute(A);
   const asor::vector x = solver.solve(b);
@@ -20,15 +21,24 @@ asor::solve_report run(Solver solver, const asor::sparse_matrix& A, const asor::
   return r;
 }
 
-}  // namespace
-
-int main() {
+int run() {
   const asor::sparse_matrix A = asor::poisson2d(32);
   const asor::vector b = A * asor::vector::Ones(A.rows());
   std::printf("%-13s %-10s %8s %10s %12s %14s\n", "method", "status", "sweeps", "seconds",
               "residual", "err vs LDLT");
-  const auto a = run(asor::AsyncSOR<>(), A, b);
-  const auto j = run(asor::BlockJacobiSOR<>(), A, b);
+  const auto a = solve_with(asor::AsyncSOR<>(), A, b);
+  const auto j = solve_with(asor::BlockJacobiSOR<>(), A, b);
   std::printf("async / block-Jacobi time ratio: %.2f\n", a.solve_seconds / j.solve_seconds);
   return a.converged() && j.converged() ? 0 : 1;
+}
+
+}  // namespace
+
+int main() {
+  try {
+    return run();
+  } catch (const std::exception& e) {  // bad input, a failed solve: say so, exit non-zero
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
 }

@@ -4,8 +4,11 @@
 
 #include <asor/asor.hpp>
 #include <cstdio>
+#include <exception>
 
-int main() {
+namespace {
+
+int run() {
   const asor::sparse_matrix A = asor::poisson2d(64);  // 4096 unknowns
   const asor::vector exact = asor::vector::Ones(A.rows());
   const asor::vector b = A * exact;
@@ -32,4 +35,15 @@ int main() {
   const bool ok = r.reason == asor::stop_reason::user_stop &&
                   solver.info() == Eigen::NoConvergence && r.relative_residual < 1e-2;
   return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main() {
+  try {
+    return run();
+  } catch (const std::exception& e) {  // bad input, a failed solve: say so, exit non-zero
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
 }

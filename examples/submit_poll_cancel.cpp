@@ -6,9 +6,12 @@
 #include <asor/asor.hpp>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <span>
 
-int main() {
+namespace {
+
+int run() {
   const asor::sparse_matrix A = asor::poisson2d(256);  // 65536 unknowns
   const std::vector<double> inv_diag = asor::inverse_diagonal(A);
   const asor::vector b = A * asor::vector::Ones(A.rows());
@@ -52,4 +55,15 @@ int main() {
   const bool ok = r.reason == asor::stop_reason::cancelled && again.converged() &&
                   (b - A * x).norm() / b.norm() <= 1e-8;
   return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main() {
+  try {
+    return run();
+  } catch (const std::exception& e) {  // bad input, a failed solve: say so, exit non-zero
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
 }

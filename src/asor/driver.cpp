@@ -175,7 +175,13 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
   report.history = std::move(mon.history());
   sched->complete(report);
   report.solve_seconds = seconds_between(t0, clock::now()) - report.observer_wait_seconds;
-  job.board.publish(mon.snapshot());
+  // The final snapshot agrees with the report: a block's last sweeps may not have been published
+  // (publish_every, a full ring), so the counts come from the blocks themselves.
+  progress& last = mon.snapshot();
+  last.min_sweeps = report.sweeps.min;
+  last.max_sweeps = report.sweeps.max;
+  last.mean_sweeps = report.sweeps.mean;
+  job.board.publish(last);
 }
 
 /// The whole job, from preparation to the report; x holds the result in the caller's order.
