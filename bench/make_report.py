@@ -42,6 +42,110 @@ def fmt(v, spec=".3g"):
     return format(v, spec)
 
 
+def pipeline_section(perf):
+    """Lines of the section on pipelined sweeps (bench/pipeline_compare.sh), and its plot."""
+    kpath = os.path.join(perf, "pipeline_kernels_summary.json")
+    spath = os.path.join(perf, "pipeline_solves.jsonl")
+    if not os.path.exists(kpath) and not os.path.exists(spath):
+        return []
+    L = ["## Pipelined sweeps: several SOR sweeps per pass (issue 12)\n"]
+    mpath = os.path.join(perf, "pipeline_machine.txt")
+    if os.path.exists(mpath):
+        L.append("```\n" + open(mpath).read().strip() + "\n```\n")
+    L.append("Rerun (builds the `bench` preset when needed, rewrites `docs/perf/pipeline_*` and "
+             "this page):\n")
+    L.append("```\nbash bench/pipeline_compare.sh\n```\n")
+    L.append("`t` sweeps run in one pass over the rows, each `lag` = bandwidth + 1 rows behind the "
+             "one before (docs/algorithms.md, \"Pipelined sweeps\"); the iterate is bitwise that "
+             "of `t` = 1 (tests/unit/pipeline_test.cpp). Kernel table: `bench_kernels` "
+             "`pipeline/<matrix>/t:<t>`, 8 forward sweeps per iteration (8 / t passes), one "
+             "thread, plain access; ms per sweep = median over the repetitions (min and max in "
+             "brackets); speed-up = t = 1 over t in the same run; effective bandwidth = "
+             "`sweep_bytes` × sweeps / time as a fraction of the 1-thread STREAM triad "
+             "(`stream_triad/1`, 3 × 512 MB) of the same run. Real matrices in RCM order.\n")
+    rows = []
+    if os.path.exists(kpath):
+        with open(kpath) as f:
+            ks = json.load(f)
+        rows = ks.get("pipeline", [])
+        triad = ks.get("bandwidth_GBps", {}).get("stream_triad/1", {}).get("median")
+        lags = {}
+        kj = os.path.join(perf, "pipeline_kernels.json")
+        if os.path.exists(kj):
+            with open(kj) as f:
+                for b in json.load(f).get("benchmarks", []):
+                    if b.get("aggregate_name") == "median" and "lag" in b:
+                        m = b["run_name"].split("/")[1]
+                        lags[m] = (b["lag"], b.get("rows"), b.get("auto_t"))
+        if triad:
+            L.append(f"1-thread triad of this run: {fmt(triad, '.3g')} GB/s (median).\n")
+        L.append("| matrix | rows | lag | auto t | t | ms / sweep [min, max] | speed-up vs t = 1 | "
+                 "GB/s | of triad |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            lag, n, auto_t = lags.get(r["matrix"], (None, None, None))
+            L.append(f"| {r['matrix']} | {fmt(n, '.0f')} | {fmt(lag, '.0f')} | "
+                     f"{fmt(auto_t, '.0f')} | {r['t']} | {fmt(r['ms_per_sweep'], '.4g')} "
+                     f"[{fmt(r['ms_per_sweep_min'], '.4g')}, {fmt(r['ms_per_sweep_max'], '.4g')}] | "
+                     f"{fmt(r['speedup_vs_t1'], '.2f')} | {fmt(r['GBps'], '.3g')} | "
+                     f"{fmt(pct(r['fraction_of_triad']), '.0f')} % |")
+        L.append("")
+        if rows:
+            mats = list(dict.fromkeys(r["matrix"] for r in rows))
+            fig, ax = plt.subplots(figsize=(8, 3.5))
+            width = 0.8 / 4
+            for k, t in enumerate((1, 2, 4, 8)):
+                ys = [next((r["fraction_of_triad"] for r in rows
+                            if r["matrix"] == m and r["t"] == t), 0) or 0 for m in mats]
+                ax.bar([i + (k - 1.5) * width for i in range(len(mats))], ys, width,
+                       label=f"t = {t}")
+            ax.axhline(1.0, color="k", lw=0.8, ls="--")
+            ax.set_xticks(range(len(mats)))
+            ax.set_xticklabels(mats, fontsize=8)
+            ax.set_ylabel("effective bandwidth / 1-thread triad")
+            ax.set_title("Forward SOR, t sweeps per pass (one thread)")
+            ax.legend(fontsize=8)
+            ax.grid(True, axis="y", alpha=0.3)
+            fig.tight_layout()
+            fig.savefig(os.path.join(perf, "pipeline_bandwidth.png"), dpi=110)
+            plt.close(fig)
+            L.append("![pipelined sweeps: effective bandwidth](perf/pipeline_bandwidth.png)\n")
+    solves = load_jsonl(spath)
+    if solves:
+        L.append("Time to a true relative residual of 1e-8 on 3D Poisson 64³ (b = A·1, x0 = 0, "
+                 "omega estimated, 2 threads for async and CG), the variants interleaved round "
+                 "by round (`bench_scenarios --reps 1` per variant and round); medians over the "
+                 "rounds, ratios of those medians.\n")
+        groups = {}
+        for c in solves:
+            key = (c["method"], c.get("pipeline_sweeps", 1))
+            groups.setdefault(key, []).append(c)
+        cg = groups.get(("cg-diag", 1))
+        cg_t = statistics.median(c["seconds_median"] for c in cg) if cg else None
+        base = {}
+        for (meth, t), cs in groups.items():
+            if t == 1:
+                base[meth] = statistics.median(c["seconds_median"] for c in cs)
+        L.append("| method | threads | sweeps per pass | time [s] (median) | [min, max] | "
+                 "sweeps / iters | converged | vs t = 1 | vs Eigen CG |")
+        L.append("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+        for (meth, t), cs in sorted(groups.items(), key=lambda kv: (kv[0][0] == "cg-diag",
+                                                                    kv[0][0], kv[0][1])):
+            ts = [c["seconds_median"] for c in cs]
+            med = statistics.median(ts)
+            sw = statistics.median(c["sweeps_median"] for c in cs)
+            conv = all(c["converged"] for c in cs)
+            shown_t = "–" if meth.startswith("cg") else str(t)
+            vs1 = med / base[meth] if meth in base and not meth.startswith("cg") else None
+            vcg = med / cg_t if cg_t and not meth.startswith("cg") else None
+            L.append(f"| {meth} | {cs[0]['threads']} | {shown_t} | {fmt(med, '.4g')} | "
+                     f"[{fmt(min(ts), '.4g')}, {fmt(max(ts), '.4g')}] | {fmt(sw, '.5g')} | "
+                     f"{'yes' if conv else 'no'} ({len(cs)} rounds) | {fmt(vs1, '.2f')} | "
+                     f"{fmt(vcg, '.2f')} |")
+        L.append("")
+    return L
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--perf", default="docs/perf")
@@ -420,6 +524,8 @@ def main():
                 L.append(f"| {name} | {fmt(b['real_time'], '.4g')} {b['time_unit']} | "
                          f"{fmt(b['cpu_time'], '.4g')} {b['time_unit']} | {extra} |")
             L.append("")
+
+    L.extend(pipeline_section(perf))
 
     # stream
     L.append("## STREAM probe of the scenario run\n")
