@@ -113,10 +113,9 @@ TEST(CliErrors, OmegaOutsideTheOpenInterval) {
 TEST(CliErrors, PipelineSweepsOutsideOneToEight) {
   for (const char* t : {"0", "9", "-1", "2.5", "many"}) {
     const auto r = run_cli({"solve", data_file("LF10.mtx"), "--pipeline-sweeps", t});
-    expect_one_line_error(r,
-                          std::string("--pipeline-sweeps: '") + t +
-                              "' is not auto or a whole number from 1 to 8",
-                          std::string("--pipeline-sweeps ") + t);
+    expect_one_line_error(
+        r, std::string("--pipeline-sweeps: '") + t + "' is not auto or a whole number from 1 to 8",
+        std::string("--pipeline-sweeps ") + t);
   }
 }
 

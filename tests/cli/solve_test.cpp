@@ -158,6 +158,7 @@ TEST(CliSolve, StoppedWithoutConvergingExitsThree) {
 // writes it with every digit) after the same budget of sweeps, and the JSON says what was used.
 TEST(CliSolve, PipelineSweepsGiveTheSameIterate) {
   std::vector<json> runs;
+  runs.reserve(2);
   for (const char* t : {"1", "4"}) {
     const auto r = run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--omega", "1.5",
                             "--max-sweeps", "11", "--pipeline-sweeps", t, "--json", "-"});

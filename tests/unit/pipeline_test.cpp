@@ -99,6 +99,7 @@ std::vector<double> sequential(const csr_view& A, const std::vector<double>& b,
                                std::vector<double>& x, int sweeps, double omega,
                                sweep_direction dir) {
   std::vector<double> residuals;
+  residuals.reserve(static_cast<std::size_t>(sweeps));
   for (int s = 0; s < sweeps; ++s) {
     residuals.push_back(
         sor_sweep(A, b.data(), plain_access{x.data()}, 0, A.rows, omega, dir).residual_sq);
@@ -249,6 +250,7 @@ TEST(Pipeline, BlockJacobiLocalSweepsWithFrozenNeighbours) {
   for (const auto dir : {sweep_direction::forward, sweep_direction::backward}) {
     std::vector<double> x_ref = frozen;
     std::vector<double> r_ref;
+    r_ref.reserve(6);
     for (int s = 0; s < 6; ++s) {
       r_ref.push_back(sor_sweep(A, b.data(),
                                 block_frozen_access{x_ref.data(), frozen.data(), begin, end}, begin,
@@ -382,7 +384,7 @@ struct engine_run {
   solve_report report;
 };
 
-engine_run run_engine(const csr_view& A, const std::vector<double>& b, solver_options o) {
+engine_run run_engine(const csr_view& A, const std::vector<double>& b, const solver_options& o) {
   engine e(A, o);
   engine_run out;
   out.x.assign(b.size(), 0.0);
