@@ -7,6 +7,9 @@
 //             to get the overhead of submit + get over that solve: bench/handle_compare.sh.
 //   cancel    2D Poisson 1024^2 on 2 threads, cancelled 100 ms into a 1e-15 solve: median and max
 //             of solve_report::cancel_latency_seconds (decision to quiescent x), per method.
+//             phase "relax": natural row order, so the cancel lands in the relaxation;
+//             phase "prepare" (async and block-jacobi): reverse Cuthill-McKee ordering, whose
+//             1M-row preparation is still running at 100 ms, so the cancel lands in it.
 //
 //   build/bench/bin/bench_handle [overhead|cancel|all] [--calls N] [--reps R] [--grid M]
 //
@@ -74,13 +77,18 @@ void overhead(int calls) {
   }
 }
 
-void cancel_latency(int reps, int grid) {
+void cancel_latency(int reps, int grid, bool in_preparation) {
   const asor::sparse_matrix A = asor::poisson2d(grid);
   const std::vector<double> inv = asor::inverse_diagonal(A);
   const asor::vector b = A * asor::vector::Ones(A.rows());
   for (const char* name : method_names) {
     asor::solver_options o;
     o.method = *asor::method_from_string(name);
+    if (in_preparation && o.method != asor::method::async &&
+        o.method != asor::method::block_jacobi) {
+      continue;  // reordering is for the block methods
+    }
+    o.ordering = in_preparation ? asor::ordering::rcm : asor::ordering::natural;
     o.threads = 2;
     o.omega = 1.0;
     o.stop.tolerance = 1e-15;
@@ -106,9 +114,11 @@ void cancel_latency(int reps, int grid) {
     if (latency.empty()) continue;
     const quantiles q = summarize(latency);
     std::printf(
-        "{\"kind\": \"cancel\", \"method\": \"%s\", \"n\": %lld, \"threads\": 2, \"reps\": %zu, "
-        "\"latency_median_s\": %.3e, \"latency_q3_s\": %.3e, \"latency_max_s\": %.3e}\n",
-        name, static_cast<long long>(A.rows()), latency.size(), q.median, q.q3, q.max);
+        "{\"kind\": \"cancel\", \"phase\": \"%s\", \"method\": \"%s\", \"n\": %lld, "
+        "\"threads\": 2, \"reps\": %zu, \"latency_median_s\": %.3e, \"latency_q3_s\": %.3e, "
+        "\"latency_max_s\": %.3e}\n",
+        in_preparation ? "prepare" : "relax", name, static_cast<long long>(A.rows()),
+        latency.size(), q.median, q.q3, q.max);
     std::fflush(stdout);
   }
 }
@@ -138,6 +148,9 @@ int main(int argc, char** argv) {
     }
   }
   if (what != "cancel") overhead(std::max(10, calls));
-  if (what != "overhead") cancel_latency(std::max(1, reps), std::max(8, grid));
+  if (what != "overhead") {
+    cancel_latency(std::max(1, reps), std::max(8, grid), false);
+    cancel_latency(std::max(1, reps), std::max(8, grid), true);
+  }
   return 0;
 }

@@ -70,6 +70,7 @@ def pipeline_section(perf):
         rows = ks.get("pipeline", [])
         triad = ks.get("bandwidth_GBps", {}).get("stream_triad/1", {}).get("median")
         lags = {}
+        cpu_ms = {}
         kj = os.path.join(perf, "pipeline_kernels.json")
         if os.path.exists(kj):
             with open(kj) as f:
@@ -77,18 +78,28 @@ def pipeline_section(perf):
                     if b.get("aggregate_name") == "median" and "lag" in b:
                         m = b["run_name"].split("/")[1]
                         lags[m] = (b["lag"], b.get("rows"), b.get("auto_t"))
+                        # CPU time of the 8 sweeps of one iteration (ms): what the thread used
+                        cpu_ms[(m, int(b["run_name"].split("t:")[1].split("/")[0]))] = (
+                            b["cpu_time"] / 8.0)
         if triad:
             L.append(f"1-thread triad of this run: {fmt(triad, '.3g')} GB/s (median).\n")
+        L.append("CPU columns: the thread's CPU time (Google Benchmark `cpu_time`, median), which "
+                 "on a machine shared with other tenants is closer to what a quiet core gives "
+                 "than the wall time.\n")
         L.append("| matrix | rows | lag | auto t | t | ms / sweep [min, max] | speed-up vs t = 1 | "
-                 "GB/s | of triad |")
-        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "GB/s | of triad | CPU ms / sweep | CPU speed-up | CPU of triad |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             lag, n, auto_t = lags.get(r["matrix"], (None, None, None))
+            c = cpu_ms.get((r["matrix"], r["t"]))
+            c1 = cpu_ms.get((r["matrix"], 1))
             L.append(f"| {r['matrix']} | {fmt(n, '.0f')} | {fmt(lag, '.0f')} | "
                      f"{fmt(auto_t, '.0f')} | {r['t']} | {fmt(r['ms_per_sweep'], '.4g')} "
                      f"[{fmt(r['ms_per_sweep_min'], '.4g')}, {fmt(r['ms_per_sweep_max'], '.4g')}] | "
                      f"{fmt(r['speedup_vs_t1'], '.2f')} | {fmt(r['GBps'], '.3g')} | "
-                     f"{fmt(pct(r['fraction_of_triad']), '.0f')} % |")
+                     f"{fmt(pct(r['fraction_of_triad']), '.0f')} % | {fmt(c, '.4g')} | "
+                     f"{fmt(c1 / c if c and c1 else None, '.2f')} | "
+                     f"{fmt(pct(r.get('cpu_time_fraction_of_triad')), '.0f')} % |")
         L.append("")
         if rows:
             mats = list(dict.fromkeys(r["matrix"] for r in rows))
@@ -598,8 +609,15 @@ def main():
                      f"{fmt(c['streaming_ratio'], '.3f')} | {c['streaming_callbacks']} |")
     L.append("")
 
+    # Sections written by hand after the marker (measurements of other programs) are kept.
+    marker = "<!-- Written by hand below this line: bench/make_report.py keeps it as it is. -->"
+    kept = ""
+    if os.path.exists(a.doc):
+        old = open(a.doc).read()
+        if marker in old:
+            kept = "\n" + old[old.index(marker):]
     with open(a.doc, "w") as f:
-        f.write("\n".join(L) + "\n")
+        f.write("\n".join(L) + "\n" + kept)
     print("wrote", a.doc)
 
 

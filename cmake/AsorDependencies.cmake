@@ -17,6 +17,8 @@ asor_require_package(OpenMP "g++ (libgomp) or libomp-14-dev for clang")
 # python3-scipy depends on it (through pythran), so a newer libboost1.81-dev could not be installed
 # beside the scientific Python stack.
 asor_require_package(Boost libboost-dev 1.74 CONFIG)
+# zlib: the readers take gzip-compressed files (.mtx.gz as SuiteSparse distributes them).
+asor_require_package(ZLIB zlib1g-dev)
 if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH OR ASOR_BUILD_TESTS)
   asor_require_package(nlohmann_json nlohmann-json3-dev 3.11 CONFIG)
 endif()
@@ -31,9 +33,10 @@ if(NOT CHOLMOD_INCLUDE_DIR OR NOT CHOLMOD_LIBRARY)
   message(FATAL_ERROR "asor: CHOLMOD not found. On Debian 12 install it with:\n"
                       "  apt-get install libsuitesparse-dev")
 endif()
-add_library(asor_cholmod INTERFACE)
-target_include_directories(asor_cholmod SYSTEM INTERFACE ${CHOLMOD_INCLUDE_DIR})
-target_link_libraries(asor_cholmod INTERFACE ${CHOLMOD_LIBRARY})
+# Linked by the plugin libasor_cholmod.so only, never by libasor (see src/plugins/).
+add_library(asor_cholmod_deps INTERFACE)
+target_include_directories(asor_cholmod_deps SYSTEM INTERFACE ${CHOLMOD_INCLUDE_DIR})
+target_link_libraries(asor_cholmod_deps INTERFACE ${CHOLMOD_LIBRARY})
 
 # STRUMPACK: no Debian package; compiled in only when its CMake package is found.
 set(ASOR_HAVE_STRUMPACK OFF)

@@ -5,11 +5,12 @@
 #   bash scripts/setup.sh build         deps + configure and build the `dev` preset (-Werror)
 #   bash scripts/setup.sh demo          build + the main job: generate, solve (async), compare
 #   bash scripts/setup.sh test          build + ctest --preset dev
+#   bash scripts/setup.sh plain         the README's plain CMake build (no preset) of a fresh clone
 #   bash scripts/setup.sh format-check  clang-format 14 over the sources (no changes, fails on diff)
 #   bash scripts/setup.sh asan          ASan+UBSan build (g++), the whole suite
 #   bash scripts/setup.sh tsan          TSan build (clang-14, LLVM libomp + Archer), threaded suites
 #   bash scripts/setup.sh lint          clang-tidy 14 over every target (findings are errors)
-#   bash scripts/setup.sh ci            test, format-check, lint, asan, tsan; a summary; .ci/run
+#   bash scripts/setup.sh ci            test, plain, format-check, lint, asan, tsan; a summary
 #
 # Environment: ASOR_JOBS (parallel build and test jobs, default: nproc).
 set -euo pipefail
@@ -125,6 +126,39 @@ cmd_demo() {
   log "demo: done (matrix, JSON reports and compare.png in $work)"
 }
 
+# The build a newcomer types (README, "Building without the presets"): no preset, no developer
+# mode, the compiler's own warnings, on a fresh clone of the committed HEAD (uncommitted changes
+# are not in it). Builds the library and the tool only, then solves a small CSV system with them.
+cmd_plain() {
+  cmd_deps
+  local work="$ROOT/build/plain-clone"
+  rm -rf "$work"
+  log "plain: fresh clone of $(git -C "$ROOT" rev-parse --short HEAD) in build/plain-clone"
+  run git clone --quiet --no-hardlinks "$ROOT" "$work"
+  (
+    cd "$work"
+    # Unix Makefiles build one file at a time unless told otherwise; the command line stays the
+    # README's.
+    export CMAKE_BUILD_PARALLEL_LEVEL=$JOBS
+    run cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+    run cmake --build build
+    grep -q '^ASOR_BUILD_TESTS:BOOL=OFF' build/CMakeCache.txt ||
+      die "a plain build must not build the tests (developer mode is off by default)"
+    grep -q -- '-march=native' build/CMakeCache.txt &&
+      die "a plain build must not use -march=native"
+    local asor="$work/build/bin/asor" csv="$work/build/smoke"
+    [[ -x $asor ]] || die "the plain build did not produce build/bin/asor"
+    mkdir -p "$csv"
+    # 0-based `row col value`, both triangles, and b, as in the README's first example.
+    printf '0,0,4\n0,1,-1\n1,0,-1\n1,1,4\n1,2,-1\n2,1,-1\n2,2,4\n' >"$csv/A.csv"
+    printf '3\n2\n3\n' >"$csv/b.csv"
+    run "$asor" solve "$csv/A.csv" --rhs "$csv/b.csv" --method sor --x-out "$csv/x.csv"
+    awk '{ if ($1 < 0.999999 || $1 > 1.000001) bad = 1; n++ } END { exit !(n == 3 && !bad) }' \
+      "$csv/x.csv" || die "plain build: x = $(tr '\n' ' ' <"$csv/x.csv"), expected 1 1 1"
+  )
+  log "plain: build/bin/asor of a plain Release build solves a CSV system"
+}
+
 cmd_format_check() {
   cmd_deps
   [[ -f build/dev/CMakeCache.txt ]] || run cmake --preset dev
@@ -168,7 +202,7 @@ cmd_ci() {
   mkdir -p "$logs"
   local -a names=() results=() times=() notes=() failures=()
   local start=$SECONDS failed=0 stage t0 status note
-  for stage in test format-check lint asan tsan; do
+  for stage in test plain format-check lint asan tsan; do
     t0=$SECONDS
     log "CI stage: $stage (log: build/ci-logs/$stage.log)"
     if bash "$SCRIPT" "$stage" 2>&1 | tee "$logs/$stage.log"; then
@@ -200,7 +234,7 @@ cmd_ci() {
 }
 
 usage() {
-  sed -n '2,14p' "$SCRIPT" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$SCRIPT" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -209,6 +243,7 @@ case "${1:-}" in
   build) cmd_build ;;
   demo) cmd_demo ;;
   test) cmd_test ;;
+  plain) cmd_plain ;;
   format-check) cmd_format_check ;;
   asan) cmd_asan ;;
   tsan) cmd_tsan ;;

@@ -11,8 +11,11 @@ namespace asor {
 
 /// \brief The direct solvers asor can check against.
 enum class reference_solver {
-  ldlt,       ///< Eigen::SimplicialLDLT (AMD ordering)
-  cholmod,    ///< CHOLMOD supernodal Cholesky through Eigen's CholmodSupport
+  ldlt,  ///< Eigen::SimplicialLDLT (AMD ordering)
+  /// CHOLMOD supernodal Cholesky through Eigen's CholmodSupport, in the plugin
+  /// libasor_cholmod.so (loaded on first use: CHOLMOD brings BLAS, LAPACK and METIS, and a
+  /// threaded BLAS starts its threads when it is loaded)
+  cholmod,
   strumpack,  ///< STRUMPACK sparse direct (only when built with it)
 };
 
@@ -26,12 +29,15 @@ struct reference_solution {
   reference_solver solver = reference_solver::ldlt;
   vector x;
   double relative_residual = 0;  ///< ||b - A x|| / ||b||
-  double seconds = 0;            ///< factorization and solve
+  double seconds = 0;            ///< factorization and solve (and the copy to column storage)
+  double factor_seconds = 0;     ///< the factorization alone (ordering included)
+  double solve_seconds = 0;      ///< the triangular solves alone, with the factor at hand
 };
 
 /// \brief Solves A x = b directly.
 /// \throws std::runtime_error when the factorization fails (A not positive definite, names the
-/// solver), or when \p s is not available in this build.
+/// solver), when \p s is not available in this build, or when the CHOLMOD plugin cannot be
+/// loaded.
 reference_solution solve_reference(const sparse_matrix& A, const vector& b, reference_solver s);
 
 /// \brief An iterative solution compared with a reference solution.

@@ -58,6 +58,14 @@ void stopped_before_relaxing(solve_report& r, const solver_options& o, std::span
                                          : std::numeric_limits<double>::quiet_NaN();
 }
 
+/// A cancel that arrived before any worker ran: its latency is the time from the cancel to the
+/// end of the solve (validation or preparation stopped at their next poll).
+void cancelled_before_relaxing(solve_report& r, const stop_control& control) {
+  const double latency = std::max(0.0, seconds_between(control.decided_at(), clock::now()));
+  r.cancel_latency_seconds = latency;
+  r.max_cancel_latency_seconds = latency;
+}
+
 /// The one-line description of an exception (for solve_report::error).
 std::string describe(const std::exception_ptr& e) {
   try {
@@ -190,6 +198,7 @@ void drive(engine::impl& e, job_state& job, solve_report& report) {
   stop_control& control = job.control;
   if (control.cancel_requested()) {
     stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
+    cancelled_before_relaxing(report, control);
     return;
   }
   bool prepared_now = false;
@@ -197,6 +206,7 @@ void drive(engine::impl& e, job_state& job, solve_report& report) {
     prepared_now = e.prepare(o, [&control] { return control.cancel_requested(); });
   } catch (const operation_cancelled&) {
     stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
+    cancelled_before_relaxing(report, control);
     return;
   }
   const prepared_method& prep = e.prep;

@@ -14,12 +14,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "asor/io/errors.hpp"
+#include "asor/io/triplet.hpp"
 #include "asor/matrix.hpp"
 
 namespace asor::io::detail {
@@ -29,27 +31,69 @@ namespace asor::io::detail {
 ///@{
 sparse_matrix parse_matrix_market(std::string_view text, const std::string& name);
 vector parse_matrix_market_vector(std::string_view text, const std::string& name);
-sparse_matrix parse_triplet(std::string_view text, const std::string& name);
+sparse_matrix parse_triplet(std::string_view text, const std::string& name,
+                            const triplet_options& options = {});
 vector parse_plain_vector(std::string_view text, const std::string& name);
 ///@}
 
-/// \brief The whole content of a file: mapped read-only when it is a regular file, else read.
+/// \brief The whole content of a file, as text.
+///
+/// A regular file is mapped read-only (no copy). Anything else (a pipe, `/dev/stdin`, a process
+/// substitution) is read into an anonymous mapping that grows with mremap, which moves pages
+/// instead of copying them: a pipe costs the size of its text, not twice or three times that. A
+/// gzip file (recognised by its magic bytes, whatever its name; several members are read one
+/// after the other, as gzip does) is inflated through zlib into such a growing mapping.
+///
+/// Memory that cannot be had is an input_error naming the file and the size reached, never
+/// std::bad_alloc.
 class file_text {
  public:
-  /// \throws input_error(path, 0, ...) when the file cannot be opened or read.
+  /// \throws input_error(path, 0, ...) when the file cannot be opened, read or inflated, or
+  /// when memory runs out.
   explicit file_text(const std::string& path);
   ~file_text();
   file_text(const file_text&) = delete;
   file_text& operator=(const file_text&) = delete;
 
   [[nodiscard]] std::string_view view() const noexcept { return view_; }
+  /// \returns whether the file was gzip-compressed.
+  [[nodiscard]] bool compressed() const noexcept { return compressed_; }
+  /// \returns "12.3 MB" (the text), or "12.3 MB, inflated from a 1.1 MB gzip file".
+  [[nodiscard]] std::string size_text() const;
 
  private:
-  void* map_ = nullptr;
+  void read_stream(int fd, const std::string& path);
+  void inflate_from(int fd, std::string_view first, const std::string& path);
+  void grow(std::size_t free_bytes, const std::string& path);
+
+  void* map_ = nullptr;  ///< the mapped regular file
   std::size_t map_size_ = 0;
-  std::string buffer_;
+  void* buffer_ = nullptr;  ///< the growing anonymous mapping
+  std::size_t capacity_ = 0;
+  std::size_t used_ = 0;
+  std::size_t compressed_bytes_ = 0;
+  bool compressed_ = false;
   std::string_view view_;
 };
+
+/// \returns \p bytes in decimal units: "812 B", "12.3 kB", "4.1 MB", "1.25 GB".
+[[nodiscard]] std::string bytes_text(double bytes);
+
+/// \returns true when \p text begins with the Matrix Market banner (`%%MatrixMarket`, any case,
+/// after an optional UTF-8 byte order mark).
+[[nodiscard]] bool has_matrix_market_banner(std::string_view text) noexcept;
+
+/// \brief Runs \p parse on \p text; turns std::bad_alloc into an input_error naming \p path and
+/// the size of its text.
+template <class F>
+auto parse_or_report_memory(const file_text& text, const std::string& path, F&& parse) {
+  try {
+    return parse();
+  } catch (const std::bad_alloc&) {
+    throw input_error(
+        path, 0, "out of memory storing what this file holds (" + text.size_text() + " of text)");
+  }
+}
 
 /// Largest index + 1 of a 32-bit (Eigen `int`) sparse matrix, and the largest entry count.
 inline constexpr std::int64_t index_limit = 2147483647;
@@ -210,11 +254,18 @@ struct duplicate_pair {
 [[nodiscard]] std::string duplicate_message(const coordinates& entries, const duplicate_pair& pair,
                                             std::size_t first_line, int base);
 
-/// \brief A file written through a large buffer with std::to_chars.
-/// \throws input_error(path, 0, ...) when the file cannot be opened or written.
+/// \brief Text written to a stdio stream through a large buffer with std::to_chars.
+///
+/// Every write is checked; a failure is an input_error naming the file with the system's reason
+/// ("No space left on device").
 class text_writer {
  public:
+  /// \brief Writes to \p path, created or truncated; close() closes it.
+  /// \throws input_error(path, 0, ...) when it cannot be opened.
   explicit text_writer(const std::string& path);
+  /// \brief Writes to the open stream \p out, named \p name in errors; close() flushes it and
+  /// leaves it open.
+  text_writer(std::FILE* out, std::string name);
   ~text_writer();
   text_writer(const text_writer&) = delete;
   text_writer& operator=(const text_writer&) = delete;
@@ -227,7 +278,7 @@ class text_writer {
   void put_integer(std::int64_t value);
   /// \brief \p value with 17 significant digits (as printf's %.17g): reads back bit-identical.
   void put_real(double value);
-  /// \brief Flushes and closes; throws when anything failed.
+  /// \brief Flushes (and closes what it opened); throws when anything failed.
   void close();
 
  private:
@@ -240,6 +291,7 @@ class text_writer {
 
   std::string path_;
   std::FILE* file_ = nullptr;
+  bool owned_ = true;
   std::vector<char> buffer_;
   std::size_t used_ = 0;
 };

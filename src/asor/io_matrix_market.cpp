@@ -8,13 +8,7 @@
 /// Duplicates are found on the sorted rows; only then is the text parsed a second time to name
 /// the lines, so the common path records no line numbers.
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -305,124 +299,6 @@ std::string duplicate_message(const coordinates& entries, const duplicate_pair& 
   }
   return "duplicate entry " + at(pair.second) + ": a symmetric file already has its mirror " +
          at(pair.first) + " at line " + std::to_string(first_line);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-namespace {
-
-std::string errno_text() { return std::generic_category().message(errno); }
-
-/// Closes a POSIX file descriptor on scope exit.
-struct descriptor {
-  int fd;
-  ~descriptor() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-};
-
-}  // namespace
-
-file_text::file_text(const std::string& path) {
-  const descriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) {
-    fail(path, 0, "cannot open: " + errno_text());
-  }
-  struct stat info {};
-  if (::fstat(file.fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
-    // A regular file is mapped (and its pages populated at once): no copy, no zeroed buffer.
-    const auto size = static_cast<std::size_t>(info.st_size);
-    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.fd, 0);
-    if (map != MAP_FAILED) {
-      map_ = map;
-      map_size_ = size;
-      ::madvise(map_, map_size_, MADV_SEQUENTIAL);
-      view_ = std::string_view(static_cast<const char*>(map_), map_size_);
-      return;
-    }
-  }
-  // Pipes, character devices, directories (read fails), or a failed mapping: read it all.
-  buffer_.resize(std::size_t{1} << 16);
-  std::size_t used = 0;
-  for (;;) {
-    if (used == buffer_.size()) {
-      buffer_.resize(buffer_.size() * 2);
-    }
-    const ::ssize_t got = ::read(file.fd, buffer_.data() + used, buffer_.size() - used);
-    if (got < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      fail(path, 0, "cannot read: " + errno_text());
-    }
-    if (got == 0) {
-      break;
-    }
-    used += static_cast<std::size_t>(got);
-  }
-  buffer_.resize(used);
-  view_ = buffer_;
-}
-
-file_text::~file_text() {
-  if (map_ != nullptr) {
-    ::munmap(map_, map_size_);
-  }
-}
-
-text_writer::text_writer(const std::string& path)
-    : path_(path), file_(std::fopen(path.c_str(), "wb")), buffer_(std::size_t{1} << 20) {
-  if (file_ == nullptr) {
-    fail(path_, 0, "cannot open for writing: " + errno_text());
-  }
-}
-
-text_writer::~text_writer() {
-  if (file_ != nullptr) {
-    std::fclose(file_);
-  }
-}
-
-void text_writer::put(std::string_view text) {
-  while (!text.empty()) {
-    reserve(1);
-    const std::size_t n = std::min(text.size(), buffer_.size() - used_);
-    std::memcpy(buffer_.data() + used_, text.data(), n);
-    used_ += n;
-    text.remove_prefix(n);
-  }
-}
-
-void text_writer::put_integer(std::int64_t value) {
-  reserve(24);
-  char* begin = buffer_.data() + used_;
-  const auto result = std::to_chars(begin, begin + 24, value);
-  used_ += static_cast<std::size_t>(result.ptr - begin);
-}
-
-void text_writer::put_real(double value) {
-  reserve(32);
-  char* begin = buffer_.data() + used_;
-  const auto result = std::to_chars(begin, begin + 32, value, std::chars_format::general, 17);
-  used_ += static_cast<std::size_t>(result.ptr - begin);
-}
-
-void text_writer::flush() {
-  if (used_ > 0 && std::fwrite(buffer_.data(), 1, used_, file_) != used_) {
-    fail(path_, 0, "cannot write: " + errno_text());
-  }
-  used_ = 0;
-}
-
-void text_writer::close() {
-  flush();
-  std::FILE* file = std::exchange(file_, nullptr);
-  if (std::fclose(file) != 0) {
-    fail(path_, 0, "cannot write: " + errno_text());
-  }
 }
 
 }  // namespace detail
@@ -872,22 +748,25 @@ vector parse_matrix_market_vector(std::string_view text, const std::string& name
 
 sparse_matrix read_matrix_market(const std::string& path) {
   const detail::file_text text(path);
-  return detail::parse_matrix_market(text.view(), path);
+  return detail::parse_or_report_memory(
+      text, path, [&] { return detail::parse_matrix_market(text.view(), path); });
 }
 
 vector read_matrix_market_vector(const std::string& path) {
   const detail::file_text text(path);
-  return detail::parse_matrix_market_vector(text.view(), path);
+  return detail::parse_or_report_memory(
+      text, path, [&] { return detail::parse_matrix_market_vector(text.view(), path); });
 }
 
-void write_matrix_market(const std::string& path, const sparse_matrix& A, bool symmetric) {
+namespace {
+
+void put_matrix_market(detail::text_writer& out, const sparse_matrix& A, bool symmetric) {
   std::int64_t count = 0;
   for (Eigen::Index i = 0; i < A.outerSize(); ++i) {
     for (sparse_matrix::InnerIterator it(A, i); it; ++it) {
       count += (!symmetric || it.col() <= it.row()) ? 1 : 0;
     }
   }
-  detail::text_writer out(path);
   out.put(symmetric ? "%%MatrixMarket matrix coordinate real symmetric\n"
                     : "%%MatrixMarket matrix coordinate real general\n");
   out.put_integer(A.rows());
@@ -912,8 +791,7 @@ void write_matrix_market(const std::string& path, const sparse_matrix& A, bool s
   out.close();
 }
 
-void write_matrix_market_vector(const std::string& path, const vector& x) {
-  detail::text_writer out(path);
+void put_matrix_market_vector(detail::text_writer& out, const vector& x) {
   out.put("%%MatrixMarket matrix array real general\n");
   out.put_integer(x.size());
   out.put(" 1\n");
@@ -922,6 +800,29 @@ void write_matrix_market_vector(const std::string& path, const vector& x) {
     out.put('\n');
   }
   out.close();
+}
+
+}  // namespace
+
+void write_matrix_market(const std::string& path, const sparse_matrix& A, bool symmetric) {
+  detail::text_writer out(path);
+  put_matrix_market(out, A, symmetric);
+}
+
+void write_matrix_market(std::FILE* out, const std::string& name, const sparse_matrix& A,
+                         bool symmetric) {
+  detail::text_writer writer(out, name);
+  put_matrix_market(writer, A, symmetric);
+}
+
+void write_matrix_market_vector(const std::string& path, const vector& x) {
+  detail::text_writer out(path);
+  put_matrix_market_vector(out, x);
+}
+
+void write_matrix_market_vector(std::FILE* out, const std::string& name, const vector& x) {
+  detail::text_writer writer(out, name);
+  put_matrix_market_vector(writer, x);
 }
 
 }  // namespace asor::io

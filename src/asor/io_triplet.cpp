@@ -1,9 +1,10 @@
 /// \file io_triplet.cpp
-/// \brief The triplet text format (`row col value`, 0-based) and plain vectors (one value per
-/// line), and the readers that choose a format by extension.
+/// \brief The triplet text format (`row col value`, 0- or 1-based, both triangles or one) and
+/// plain vectors (one value per line), and the readers that choose a format by content.
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 
 #include "asor/io/matrix_market.hpp"
 #include "asor/io/triplet.hpp"
@@ -24,32 +25,43 @@ std::string_view without_comment(std::string_view line) noexcept {
   return hash == std::string_view::npos ? line : line.substr(0, hash);
 }
 
-/// Parses a 0-based index token; fails unless it is in [0, index_limit).
-int parse_index(std::string_view token, const char* what, const std::string& name,
+/// Parses an index token (\p base 0 or 1); fails unless it is in [base, index_limit + base).
+/// \returns the 0-based index.
+int parse_index(std::string_view token, const char* what, int base, const std::string& name,
                 std::size_t line) {
   std::int64_t value = 0;
   const number_status status = detail::parse_integer(token, value);
   if (status == number_status::bad) {
     fail(name, line, std::string("expected an integer ") + what + ", got " + quoted(token));
   }
-  if (status == number_status::ok && value < 0) {
+  if (status == number_status::ok && value < base) {
+    if (base == 0) {
+      fail(name, line,
+           std::string("negative ") + what + " " + shown(token) + " (triplet indices are 0-based)");
+    }
     fail(name, line,
-         std::string("negative ") + what + " " + shown(token) + " (triplet indices are 0-based)");
+         std::string(what) + " " + shown(token) +
+             " in a file read as 1-based (its indices start at 1)");
   }
-  if (status == number_status::too_large || value >= detail::index_limit) {
+  if (status == number_status::too_large || value - base >= detail::index_limit) {
     fail(name, line, std::string(what) + " " + shown(token) + " exceeds the 32-bit index limit");
   }
-  return static_cast<int>(value);
+  return static_cast<int>(value - base);
 }
 
-/// Reads every entry; records the line of each one in \p entry_lines when given. Returns the
-/// largest index seen (-1 when none) and the line where it was seen.
-std::int64_t read_triplet_entries(std::string_view text, const std::string& name,
+/// What read_triplet_entries saw besides the entries.
+struct triplet_scan {
+  std::int64_t largest = -1;  ///< largest 0-based index (-1 when none)
+  std::int64_t smallest = std::numeric_limits<std::int64_t>::max();  ///< smallest 0-based index
+  std::size_t line_of_largest = 0;
+};
+
+/// Reads every entry; records the line of each one in \p entry_lines when given.
+triplet_scan read_triplet_entries(std::string_view text, const std::string& name, int base,
                                   detail::coordinates& entries,
-                                  std::vector<std::size_t>* entry_lines,
-                                  std::size_t& line_of_largest) {
+                                  std::vector<std::size_t>* entry_lines) {
   detail::line_reader lines(text);
-  std::int64_t largest = -1;
+  triplet_scan scan;
   std::string_view line;
   while (lines.next(line)) {
     detail::token_reader tokens(without_comment(line), true);
@@ -69,60 +81,72 @@ std::int64_t read_triplet_entries(std::string_view text, const std::string& name
     if (count != 3) {
       fail(name, number, "expected 3 fields (row col value), got " + std::to_string(count));
     }
-    const int row = parse_index(fields[0], "row index", name, number);
-    const int col = parse_index(fields[1], "column index", name, number);
+    const int row = parse_index(fields[0], "row index", base, name, number);
+    const int col = parse_index(fields[1], "column index", base, name, number);
     const double value = detail::parse_value(fields[2], false, name, number);
     entries.push(row, col, value);
     if (entry_lines != nullptr) {
       entry_lines->push_back(number);
     }
     const int top = std::max(row, col);
-    if (top > largest) {
-      largest = top;
-      line_of_largest = number;
+    if (top > scan.largest) {
+      scan.largest = top;
+      scan.line_of_largest = number;
     }
+    scan.smallest = std::min<std::int64_t>(scan.smallest, std::min(row, col));
   }
-  return largest;
+  return scan;
 }
 
 }  // namespace
 
 namespace detail {
 
-sparse_matrix parse_triplet(std::string_view text, const std::string& name) {
+sparse_matrix parse_triplet(std::string_view text, const std::string& name,
+                            const triplet_options& options) {
   if (text.empty()) {
     fail(name, 0, "file is empty");
   }
   text = strip_bom(text);
+  const int base = options.one_based ? 1 : 0;
   coordinates entries;
-  std::size_t line_of_largest = 0;
-  const std::int64_t largest = read_triplet_entries(text, name, entries, nullptr, line_of_largest);
+  const triplet_scan scan = read_triplet_entries(text, name, base, entries, nullptr);
   if (entries.size() == 0) {
     fail(name, 0, "no entries");
   }
-  const auto stored = static_cast<std::int64_t>(entries.size());
+  if (!options.one_based && scan.smallest > 0) {
+    // Row 0 and column 0 would be empty: the file is (almost surely) numbered from 1.
+    throw suspected_one_based(name, 0,
+                              "no row or column index is 0 and the largest is " +
+                                  std::to_string(scan.largest) +
+                                  ": the indices look 1-based (a triplet file is read 0-based)");
+  }
+  std::int64_t stored = 0;
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    stored += (options.symmetric && entries.rows[k] != entries.cols[k]) ? 2 : 1;
+  }
   if (stored > index_limit) {
     fail(name, 0, std::to_string(stored) + " entries exceed the 32-bit index limit");
   }
-  const std::int64_t n = largest + 1;
+  const std::int64_t n = scan.largest + 1;
   if (n > stored + empty_row_allowance) {
-    fail(name, line_of_largest,
-         "index " + std::to_string(largest) + " makes " + std::to_string(n) +
+    fail(name, scan.line_of_largest,
+         "index " + std::to_string(scan.largest + base) + " makes " + std::to_string(n) +
              " rows but there are only " + std::to_string(stored) + " entries (at most " +
              std::to_string(empty_row_allowance) + " empty rows are accepted)");
   }
   sparse_matrix A;
-  if (build_csr(static_cast<int>(n), static_cast<int>(n), entries, false, A)) {
+  if (build_csr(static_cast<int>(n), static_cast<int>(n), entries, options.symmetric, A)) {
     return A;
   }
   coordinates all;
   std::vector<std::size_t> entry_lines;
-  (void)read_triplet_entries(text, name, all, &entry_lines, line_of_largest);
+  (void)read_triplet_entries(text, name, base, all, &entry_lines);
   duplicate_pair pair;
-  if (!find_first_duplicate(all, false, pair)) {
+  if (!find_first_duplicate(all, options.symmetric, pair)) {
     fail(name, 0, "duplicate entries");  // not reached: build_csr and this search agree
   }
-  fail(name, entry_lines[pair.second], duplicate_message(all, pair, entry_lines[pair.first], 0));
+  fail(name, entry_lines[pair.second], duplicate_message(all, pair, entry_lines[pair.first], base));
 }
 
 vector parse_plain_vector(std::string_view text, const std::string& name) {
@@ -158,18 +182,21 @@ vector parse_plain_vector(std::string_view text, const std::string& name) {
 
 }  // namespace detail
 
-sparse_matrix read_triplet(const std::string& path) {
+sparse_matrix read_triplet(const std::string& path, const triplet_options& options) {
   const detail::file_text text(path);
-  return detail::parse_triplet(text.view(), path);
+  return detail::parse_or_report_memory(
+      text, path, [&] { return detail::parse_triplet(text.view(), path, options); });
 }
 
 vector read_plain_vector(const std::string& path) {
   const detail::file_text text(path);
-  return detail::parse_plain_vector(text.view(), path);
+  return detail::parse_or_report_memory(
+      text, path, [&] { return detail::parse_plain_vector(text.view(), path); });
 }
 
-void write_triplet(const std::string& path, const sparse_matrix& A) {
-  detail::text_writer out(path);
+namespace {
+
+void put_triplet(detail::text_writer& out, const sparse_matrix& A) {
   for (Eigen::Index i = 0; i < A.outerSize(); ++i) {
     for (sparse_matrix::InnerIterator it(A, i); it; ++it) {
       out.put_integer(it.row());
@@ -183,8 +210,7 @@ void write_triplet(const std::string& path, const sparse_matrix& A) {
   out.close();
 }
 
-void write_plain_vector(const std::string& path, const vector& x) {
-  detail::text_writer out(path);
+void put_plain_vector(detail::text_writer& out, const vector& x) {
   for (Eigen::Index i = 0; i < x.size(); ++i) {
     out.put_real(x[i]);
     out.put('\n');
@@ -192,28 +218,64 @@ void write_plain_vector(const std::string& path, const vector& x) {
   out.close();
 }
 
-namespace {
-
-/// True when \p path ends in ".mtx" (any case).
-bool is_matrix_market(const std::string& path) {
-  if (path.size() < 4) {
-    return false;
-  }
-  std::string ext = path.substr(path.size() - 4);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](char c) {
+/// True when \p path ends in ".mtx" or ".mtx.gz" (any case).
+bool named_matrix_market(const std::string& path) {
+  std::string lower = path;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   });
-  return ext == ".mtx";
+  return lower.ends_with(".mtx") || lower.ends_with(".mtx.gz");
+}
+
+format format_of(const std::string& path, std::string_view text) {
+  return detail::has_matrix_market_banner(text) || named_matrix_market(path) ? format::matrix_market
+                                                                             : format::triplet;
 }
 
 }  // namespace
 
-sparse_matrix read_matrix(const std::string& path) {
-  return is_matrix_market(path) ? read_matrix_market(path) : read_triplet(path);
+void write_triplet(const std::string& path, const sparse_matrix& A) {
+  detail::text_writer out(path);
+  put_triplet(out, A);
 }
 
-vector read_vector(const std::string& path) {
-  return is_matrix_market(path) ? read_matrix_market_vector(path) : read_plain_vector(path);
+void write_triplet(std::FILE* out, const std::string& name, const sparse_matrix& A) {
+  detail::text_writer writer(out, name);
+  put_triplet(writer, A);
+}
+
+void write_plain_vector(const std::string& path, const vector& x) {
+  detail::text_writer out(path);
+  put_plain_vector(out, x);
+}
+
+void write_plain_vector(std::FILE* out, const std::string& name, const vector& x) {
+  detail::text_writer writer(out, name);
+  put_plain_vector(writer, x);
+}
+
+sparse_matrix read_matrix(const std::string& path, const triplet_options& options, format* found) {
+  const detail::file_text text(path);
+  const format f = format_of(path, text.view());
+  if (found != nullptr) {
+    *found = f;
+  }
+  return detail::parse_or_report_memory(text, path, [&] {
+    return f == format::matrix_market ? detail::parse_matrix_market(text.view(), path)
+                                      : detail::parse_triplet(text.view(), path, options);
+  });
+}
+
+vector read_vector(const std::string& path, format* found) {
+  const detail::file_text text(path);
+  const format f = format_of(path, text.view());
+  if (found != nullptr) {
+    *found = f;
+  }
+  return detail::parse_or_report_memory(text, path, [&] {
+    return f == format::matrix_market ? detail::parse_matrix_market_vector(text.view(), path)
+                                      : detail::parse_plain_vector(text.view(), path);
+  });
 }
 
 }  // namespace asor::io

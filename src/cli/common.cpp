@@ -3,6 +3,8 @@
 
 #include "cli/common.hpp"
 
+#include <omp.h>
+
 #include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -28,7 +30,20 @@ namespace {
 
 volatile std::sig_atomic_t interrupt_flag = 0;
 
-extern "C" void on_interrupt(int /*signal*/) { interrupt_flag = 1; }
+/// The first interrupt sets the flag; the next one, of either kind, restores the default action
+/// and raises itself again: delivered when this handler returns, it ends the process. Only
+/// async-signal-safe calls (sigaction, raise).
+extern "C" void on_interrupt(int signal) {
+  if (interrupt_flag != 0) {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(signal, &dfl, nullptr);
+    raise(signal);
+    return;
+  }
+  interrupt_flag = 1;
+}
 
 /// \throws input_error when \p path does not name a readable regular file.
 void require_file(const std::string& path) {
@@ -38,19 +53,20 @@ void require_file(const std::string& path) {
   if (std::filesystem::is_directory(status)) throw input_error(path, 0, "is a directory");
 }
 
-bool use_matrix_market(const std::string& path, file_format format) {
-  if (format == file_format::matrix_market) return true;
-  if (format == file_format::triplet) return false;
-  return has_extension(path, ".mtx");
-}
+std::string system_summary;  // NOLINT: set once per command, on the main thread
 
 }  // namespace
 
-file_format parse_format(const std::string& name) {
-  if (name == "mm") return file_format::matrix_market;
-  if (name == "triplet") return file_format::triplet;
-  if (name == "auto" || name.empty()) return file_format::by_extension;
-  throw usage_error("--format: unknown format '" + name + "' (expected auto, mm or triplet)");
+void add_input_flags(CLI::App& app, input_flags& flags) {
+  app.add_option("--format", flags.format,
+                 "Input format: auto (Matrix Market when the file begins with its banner or is "
+                 "named .mtx, else triplet), mm or triplet")
+      ->check(CLI::IsMember({"auto", "mm", "triplet"}))
+      ->capture_default_str();
+  app.add_flag("--one-based", flags.one_based,
+               "Triplet indices start at 1 (as in Matrix Market), not 0");
+  app.add_flag("--symmetric", flags.symmetric,
+               "The triplet matrix file holds one triangle of a symmetric matrix: mirror it");
 }
 
 std::shared_ptr<spdlog::logger> log() {
@@ -83,46 +99,110 @@ void setup_logging(const std::string& level, bool quiet) {
   }
 }
 
-sparse_matrix load_matrix(const std::string& path, file_format format) {
+sparse_matrix load_matrix(const std::string& path, const input_flags& flags, io::format* format) {
   require_file(path);
-  sparse_matrix A =
-      use_matrix_market(path, format) ? io::read_matrix_market(path) : io::read_triplet(path);
+  const io::triplet_options options{flags.one_based, flags.symmetric};
+  sparse_matrix A;
+  io::format found = io::format::triplet;
+  try {
+    if (flags.format == "mm") {
+      found = io::format::matrix_market;
+      A = io::read_matrix_market(path);
+    } else if (flags.format == "triplet") {
+      A = io::read_triplet(path, options);
+    } else {
+      A = io::read_matrix(path, options, &found);
+    }
+  } catch (const io::suspected_one_based& e) {
+    throw input_error(e.file(), e.line(),
+                      e.problem() + "; pass --one-based to read them as 1-based");
+  }
+  if (found == io::format::matrix_market && (flags.one_based || flags.symmetric)) {
+    log()->warn(
+        "{} is a Matrix Market file: {} applies to triplet files only (its banner says "
+        "whether it is symmetric; its indices are 1-based)",
+        path,
+        flags.one_based && flags.symmetric ? "--one-based and --symmetric"
+        : flags.one_based                  ? "--one-based"
+                                           : "--symmetric");
+  }
+  if (format != nullptr) *format = found;
   A.makeCompressed();
   return A;
 }
 
-vector load_vector(const std::string& path, file_format format) {
+vector load_vector(const std::string& path, const input_flags& flags) {
   require_file(path);
-  return use_matrix_market(path, format) ? io::read_matrix_market_vector(path)
-                                         : io::read_plain_vector(path);
+  if (flags.format == "mm") return io::read_matrix_market_vector(path);
+  if (flags.format == "triplet") return io::read_plain_vector(path);
+  return io::read_vector(path);
 }
 
+namespace {
+
+/// \returns whether every off-diagonal entry of \p A lies in one triangle (and there is one).
+bool one_triangle(const sparse_matrix& A) {
+  bool lower = false;
+  bool upper = false;
+  for (Eigen::Index i = 0; i < A.outerSize(); ++i) {
+    for (sparse_matrix::InnerIterator it(A, i); it; ++it) {
+      lower = lower || it.col() < it.row();
+      upper = upper || it.col() > it.row();
+    }
+  }
+  return lower != upper;
+}
+
+/// The asymmetry error with how to read a file that holds one triangle.
+input_error asymmetric(const input_error& e, const std::string& path, const sparse_matrix& A,
+                       io::format format, const input_flags& flags) {
+  const bool triplet = format == io::format::triplet;
+  std::string hint;
+  if (triplet && !flags.symmetric) {
+    hint = one_triangle(A) ? "; the file holds one triangle: pass --symmetric to mirror it"
+                           : "; if the file holds one triangle, pass --symmetric to mirror it";
+  } else if (!triplet && one_triangle(A)) {
+    hint = "; the file holds one triangle: its banner must say 'symmetric', not 'general'";
+  }
+  return input_error(path, e.line(), e.problem() + hint);
+}
+
+}  // namespace
+
 loaded_system load_system(const std::string& matrix_path, const std::string& rhs_path,
-                          file_format format) {
+                          const input_flags& flags) {
   loaded_system s;
   s.matrix_path = matrix_path;
   s.rhs_path = rhs_path;
-  s.A = load_matrix(matrix_path, format);
+  io::format format = io::format::triplet;
+  s.A = load_matrix(matrix_path, flags, &format);
   try {
     validate_matrix(s.A);
   } catch (const input_error& e) {
+    if (e.problem().rfind("matrix is not symmetric", 0) == 0) {
+      throw asymmetric(e, matrix_path, s.A, format, flags);
+    }
     throw e.in_file(matrix_path);
   }
   if (rhs_path.empty()) {
     s.b = s.A * vector::Ones(s.A.cols());
     s.b_generated = true;
   } else {
-    s.b = load_vector(rhs_path, format);
+    s.b = load_vector(rhs_path, flags);
     try {
       validate_rhs(s.A, s.b);
     } catch (const input_error& e) {
       throw e.in_file(rhs_path);
     }
   }
+  system_summary = matrix_path + " (n = " + std::to_string(s.A.rows()) +
+                   ", nnz = " + std::to_string(s.A.nonZeros()) + ")";
   log()->info("read {}: n={} nnz={}{}", matrix_path, s.A.rows(), s.A.nonZeros(),
               s.b_generated ? ", b = A * ones" : ", b from " + rhs_path);
   return s;
 }
+
+const std::string& system_in_memory() noexcept { return system_summary; }
 
 void add_solver_flags(CLI::App& app, solver_flags& flags) {
   app.add_option("--direction", flags.direction, "Sweep order of SOR")
@@ -277,51 +357,84 @@ std::string duration(double seconds) {
   return buf;
 }
 
-bool has_extension(const std::string& path, const std::string& ext) {
-  std::string e = std::filesystem::path(path).extension().string();
-  std::transform(e.begin(), e.end(), e.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return e == ext;
-}
-
-std::unique_ptr<std::FILE, int (*)(std::FILE*)> open_output(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) {
-    throw output_error(path + ": cannot write: " + std::strerror(errno));
+time_unit unit_for(double largest_seconds) noexcept {
+  time_unit u;
+  const double a = std::isfinite(largest_seconds) ? std::fabs(largest_seconds) : 0.0;
+  if (a >= 1.0 || a == 0.0) {
+    u = {"s", 1.0, 3};
+  } else if (a >= 1e-3) {
+    u = {"ms", 1e3, 3};
+  } else {
+    u = {"us", 1e6, 3};
   }
-  return {f, &std::fclose};
+  const double shown = a * u.per_second;
+  u.decimals = shown < 10 ? 3 : shown < 100 ? 2 : shown < 1000 ? 1 : 0;
+  return u;
 }
 
-void write_vector(const std::string& path, const vector& x, file_format format) {
-  // Probe the path first so that an unwritable one gets a clear message.
-  { auto probe = open_output(path); }
-  try {
-    if (use_matrix_market(path, format)) {
-      io::write_matrix_market_vector(path, x);
-    } else {
-      io::write_plain_vector(path, x);
-    }
-  } catch (const std::exception& e) {
-    throw output_error(path + ": cannot write: " + e.what());
-  }
+std::string in_unit(double seconds, const time_unit& unit, bool with_name) {
+  if (std::isnan(seconds)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", unit.decimals, seconds * unit.per_second);
+  return with_name ? std::string(buf) + " " + unit.name : std::string(buf);
 }
 
-void install_interrupt_handler() {
+int available_cores() noexcept {
+  // libgomp counts the CPUs of the process's affinity mask when it starts, before OMP_PROC_BIND
+  // binds this (the initial) thread to the first place: sched_getaffinity here would then see
+  // one core.
+  return std::max(1, omp_get_num_procs());
+}
+
+void warn_if_oversubscribed(int threads) {
+  static bool warned = false;
+  const int cores = available_cores();
+  if (warned || threads <= cores) return;
+  warned = true;
+  const auto value = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(name) + (v != nullptr ? "=" + std::string(v) : " unset");
+  };
+  log()->warn(
+      "{} threads on {} available core{}: threads will wait for one another and times will not "
+      "mean much (the default thread count comes from {}, then {}, then the cores)",
+      threads, cores, cores == 1 ? "" : "s", value("OMP_NUM_THREADS"),
+      value("SLURM_CPUS_PER_TASK"));
+}
+
+struct interrupt_guard::saved {
+  struct sigaction int_action {};
+  struct sigaction term_action {};
+};
+
+interrupt_guard::interrupt_guard() : previous_(std::make_unique<saved>()) {
   struct sigaction sa {};
   sa.sa_handler = &on_interrupt;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = static_cast<int>(SA_RESETHAND);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // Both signals blocked while either handler runs: two interrupts at once still make one
+  // cancel and one end, in that order.
+  sigaddset(&sa.sa_mask, SIGINT);
+  sigaddset(&sa.sa_mask, SIGTERM);
+  sigaction(SIGINT, &sa, &previous_->int_action);
+  sigaction(SIGTERM, &sa, &previous_->term_action);
+}
+
+interrupt_guard::~interrupt_guard() {
+  sigaction(SIGINT, &previous_->int_action, nullptr);
+  sigaction(SIGTERM, &previous_->term_action, nullptr);
 }
 
 bool interrupted() noexcept { return interrupt_flag != 0; }
 
-void add_progress_flags(CLI::App& app, bool& on, bool& off) {
+void add_progress_flags(CLI::App& app, bool& on, bool& off, bool& quiet,
+                        const std::string& quiet_help) {
   auto* on_flag = app.add_flag("--progress", on,
                                "Show the live progress line even when stderr is not a terminal");
   auto* off_flag = app.add_flag("--no-progress", off, "Never show the progress line");
+  auto* quiet_flag = app.add_flag("-q,--quiet", quiet, quiet_help);
   on_flag->excludes(off_flag);
+  // --quiet means only errors on stderr: a progress line asked for too is a contradiction.
+  quiet_flag->excludes(on_flag);
 }
 
 void add_reference_option(CLI::App& app, std::string& reference, const std::string& what) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "asor/io/triplet.hpp"
 #include "asor/matrix.hpp"
 #include "asor/options.hpp"
 #include "asor/reference.hpp"
@@ -40,15 +41,15 @@ class output_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// \brief How input files are read.
-enum class file_format {
-  by_extension,   ///< `.mtx` is Matrix Market, anything else triplet / plain vector
-  matrix_market,  ///< `--format mm`
-  triplet,        ///< `--format triplet`: `row col value` (0-based) / one value per line
+/// \brief How the input files are read: `--format`, `--one-based`, `--symmetric`.
+struct input_flags {
+  std::string format = "auto";  ///< auto (Matrix Market by banner or .mtx name), mm, triplet
+  bool one_based = false;       ///< triplet indices start at 1
+  bool symmetric = false;       ///< a triplet matrix file holds one triangle: mirror it
 };
 
-/// \returns the format named by `--format` ("auto", "mm" or "triplet").
-file_format parse_format(const std::string& name);
+/// \brief Registers `--format`, `--one-based` and `--symmetric` on \p app.
+void add_input_flags(CLI::App& app, input_flags& flags);
 
 /// \returns the logger of the tool itself ("asor-cli", stderr).
 std::shared_ptr<spdlog::logger> log();
@@ -58,10 +59,15 @@ std::shared_ptr<spdlog::logger> log();
 /// \throws usage_error when \p level is not a spdlog level name.
 void setup_logging(const std::string& level, bool quiet);
 
-/// \brief Reads a matrix; a missing file is an input_error naming it.
-sparse_matrix load_matrix(const std::string& path, file_format format);
-/// \brief Reads a vector; a missing file is an input_error naming it.
-vector load_vector(const std::string& path, file_format format);
+/// \brief Reads a matrix as \p flags say; a missing file is an input_error naming it. A 1-based
+/// triplet file read 0-based is an input_error that names `--one-based`; the triplet flags on a
+/// Matrix Market file are a warning (its banner says how to read it).
+/// \param format set to the format the file was read in, when not null
+sparse_matrix load_matrix(const std::string& path, const input_flags& flags,
+                          io::format* format = nullptr);
+/// \brief Reads a vector (Matrix Market, or one value per line); a missing file is an
+/// input_error naming it.
+vector load_vector(const std::string& path, const input_flags& flags);
 
 /// \brief A linear system read from files, validated.
 struct loaded_system {
@@ -72,10 +78,15 @@ struct loaded_system {
   bool b_generated = false;  ///< b = A * ones (the exact solution is ones)
 };
 
-/// \brief Reads A (and b, or makes b = A * ones), then validates both.
+/// \brief Reads A (and b, or makes b = A * ones), then validates both. An asymmetric matrix read
+/// from a triplet file gets the hint `--symmetric` (the file may hold one triangle).
 /// \throws input_error naming the file (and line, when the reader knows it).
 loaded_system load_system(const std::string& matrix_path, const std::string& rhs_path,
-                          file_format format);
+                          const input_flags& flags);
+
+/// \returns "FILE (n = N, nnz = Z)" of the last system loaded, or empty: what an out-of-memory
+/// error after loading names.
+const std::string& system_in_memory() noexcept;
 
 /// \brief The solver flags shared by `solve` and `compare`, as typed by the user.
 struct solver_flags {
@@ -97,8 +108,10 @@ struct solver_flags {
 /// \brief Registers the flags of solver_flags on \p app (without --method and --threads, whose
 /// form differs between the subcommands).
 void add_solver_flags(CLI::App& app, solver_flags& flags);
-/// \brief `--progress` / `--no-progress` (mutually exclusive), shared by solve and compare.
-void add_progress_flags(CLI::App& app, bool& on, bool& off);
+/// \brief `--progress` / `--no-progress` and `-q, --quiet` (described by \p quiet_help), shared
+/// by solve and compare. `--progress` excludes `--no-progress` and `--quiet`.
+void add_progress_flags(CLI::App& app, bool& on, bool& off, bool& quiet,
+                        const std::string& quiet_help);
 /// \brief `--reference ldlt|cholmod|strumpack|none`, described by \p what.
 void add_reference_option(CLI::App& app, std::string& reference, const std::string& what);
 
@@ -124,20 +137,47 @@ std::string base_name(const std::string& path);
 std::string sci(double v, int digits = 1);
 /// \returns \p seconds with a readable unit ("0.0123 s", "45 us", "2.1 ms").
 std::string duration(double seconds);
-/// \returns true when \p path has extension \p ext (case-insensitive, ext with the dot).
-bool has_extension(const std::string& path, const std::string& ext);
 
-/// \brief Writes \p x to \p path: Matrix Market array for `.mtx` (or --format mm), otherwise one
-/// value per line. \throws output_error naming the file.
-void write_vector(const std::string& path, const vector& x, file_format format);
+/// \brief One unit and one number of decimals for a set of times shown together (a table
+/// column, a line): "one unit per column".
+struct time_unit {
+  const char* name = "s";  ///< "s", "ms" or "us"
+  double per_second = 1;   ///< 1, 1e3 or 1e6
+  int decimals = 3;        ///< so that the largest value shows 3 or 4 significant digits
+};
+/// \returns the unit that shows \p largest_seconds (the largest of the set) between 1 and 1000.
+time_unit unit_for(double largest_seconds) noexcept;
+/// \returns \p seconds in \p unit: "48.1 ms" (\p with_name), or "48.1"; "n/a" for NaN.
+std::string in_unit(double seconds, const time_unit& unit, bool with_name = true);
 
-/// \brief Opens \p path for writing. \throws output_error naming the file.
-std::unique_ptr<std::FILE, int (*)(std::FILE*)> open_output(const std::string& path);
+/// \brief Warns once (on the tool's logger) when \p threads exceed available_cores(), naming
+/// OMP_NUM_THREADS and SLURM_CPUS_PER_TASK, whose values set the default thread count.
+void warn_if_oversubscribed(int threads);
 
-/// \brief Interrupt handling: the first SIGINT / SIGTERM sets a flag that solves poll (and
-/// cancel on); a second one terminates the process as usual.
-void install_interrupt_handler();
-/// \returns whether an interrupt arrived.
+/// \returns the number of cores this process may run on (its affinity mask when it started, as
+/// SLURM or taskset set it; omp_get_num_procs), at least 1.
+int available_cores() noexcept;
+
+/// \brief Interrupt handling for the length of the solves (RAII): while one is alive, the first
+/// SIGINT or SIGTERM sets a flag that the solves poll and cancel on (the report still comes out);
+/// a second one, of either kind, ends the process as its default action would. The destructor
+/// restores the handlers that were there before, so that an interrupt after the solves (a
+/// reference solve, writing the outputs) ends the process at once.
+///
+/// Thread safety: construct and destroy on the main thread; interrupted() may be called from any.
+class interrupt_guard {
+ public:
+  interrupt_guard();
+  ~interrupt_guard();
+  interrupt_guard(const interrupt_guard&) = delete;
+  interrupt_guard& operator=(const interrupt_guard&) = delete;
+
+ private:
+  struct saved;
+  std::unique_ptr<saved> previous_;
+};
+
+/// \returns whether an interrupt arrived while an interrupt_guard was alive.
 bool interrupted() noexcept;
 
 }  // namespace asor::cli

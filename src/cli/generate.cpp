@@ -14,6 +14,7 @@
 #include "asor/matrix.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/output.hpp"
 
 namespace asor::cli {
 
@@ -48,8 +49,15 @@ int checked_size(int side, int power) {
 
 int run_generate(const generate_args& a, const global_flags& global) {
   setup_logging(global.log_level, false);
-  const file_format format = parse_format(a.format);
   if (a.n < 1) throw usage_error("--n: must be at least 1");
+  // Both outputs are checked before the matrix is built.
+  const output_file out("-o", a.output);
+  const output_file rhs_out("--rhs", a.rhs);
+  check_distinct({&out, &rhs_out});
+  // Matrix Market for .mtx (.mtx.gz) or --format mm; triplet / one value per line otherwise.
+  const auto matrix_market = [&](const output_file& f) {
+    return a.format == "mm" || (a.format == "auto" && f.has_extension(".mtx"));
+  };
   sparse_matrix A;
   std::string what;
   if (a.kind == "poisson2d") {
@@ -77,25 +85,35 @@ int run_generate(const generate_args& a, const global_flags& global) {
   }
   A.makeCompressed();
 
-  const bool mm = format == file_format::matrix_market ||
-                  (format == file_format::by_extension && has_extension(a.output, ".mtx"));
-  { auto probe = open_output(a.output); }
-  try {
+  const bool mm = matrix_market(out);
+  out.write([&](std::FILE* f, const std::string& name) {
     if (mm) {
-      io::write_matrix_market(a.output, A, true);
+      io::write_matrix_market(f, name, A, true);
     } else {
-      io::write_triplet(a.output, A);
+      io::write_triplet(f, name, A);
     }
-  } catch (const std::exception& e) {
-    throw output_error(a.output + ": cannot write: " + e.what());
+  });
+  // Results on stdout only when no output went there.
+  const bool report = !out.to_stdout() && !rhs_out.to_stdout();
+  if (report) {
+    std::printf("asor generate: %s  n=%lld  nnz=%lld  (%s)\n", a.output.c_str(),
+                static_cast<long long>(A.rows()), static_cast<long long>(A.nonZeros()),
+                what.c_str());
   }
-  std::printf("asor generate: %s  n=%lld  nnz=%lld  (%s)\n", a.output.c_str(),
-              static_cast<long long>(A.rows()), static_cast<long long>(A.nonZeros()), what.c_str());
-  if (!a.rhs.empty()) {
+  if (rhs_out.wanted()) {
     const vector b = A * vector::Ones(A.cols());
-    write_vector(a.rhs, b, format);
-    std::printf("rhs: %s  b = A * ones (the exact solution is all ones)\n", a.rhs.c_str());
+    rhs_out.write([&](std::FILE* f, const std::string& name) {
+      if (matrix_market(rhs_out)) {
+        io::write_matrix_market_vector(f, name, b);
+      } else {
+        io::write_plain_vector(f, name, b);
+      }
+    });
+    if (report) {
+      std::printf("rhs: %s  b = A * ones (the exact solution is all ones)\n", a.rhs.c_str());
+    }
   }
+  flush_stdout();
   return exit_ok;
 }
 
@@ -116,9 +134,13 @@ subcommand add_generate(CLI::App& parent, const global_flags& global) {
       ->capture_default_str();
   app->add_option("--per-row", args->per_row, "Off-diagonal entries per row of random-spd")
       ->capture_default_str();
-  app->add_option("-o,--output", args->output, "Matrix file to write (.mtx: Matrix Market)")
+  app->add_option("-o,--output", args->output,
+                  "Matrix file to write: Matrix Market for .mtx, else triplet ('-': stdout; "
+                  ".gz: compressed)")
       ->required();
-  app->add_option("--rhs", args->rhs, "Also write b = A * ones to this file");
+  app->add_option("--rhs", args->rhs,
+                  "Also write b = A * ones to this file (Matrix Market for .mtx, else one value "
+                  "per line)");
   app->add_option("--format", args->format, "Output format (default: by extension)")
       ->check(CLI::IsMember({"auto", "mm", "triplet"}))
       ->capture_default_str();

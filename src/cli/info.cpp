@@ -19,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
+#include "cli/output.hpp"
 
 namespace asor::cli {
 
@@ -27,7 +28,7 @@ namespace {
 /// \brief The flags of `asor info`.
 struct info_args {
   std::string matrix;
-  std::string format = "auto";
+  input_flags input;
   long long spd_check_limit = 200000;
   std::string json;
 };
@@ -167,7 +168,8 @@ std::string bytes_text(double b) {
 int run_info(const info_args& a, const global_flags& global) {
   setup_logging(global.log_level, false);
   if (a.spd_check_limit < 0) throw usage_error("--spd-check-limit: must be >= 0");
-  const sparse_matrix A = load_matrix(a.matrix, parse_format(a.format));
+  const output_file json_out("--json", a.json);
+  const sparse_matrix A = load_matrix(a.matrix, a.input);
   const long long rows = A.rows();
   const long long cols = A.cols();
   const long long nnz = A.nonZeros();
@@ -188,7 +190,7 @@ int run_info(const info_args& a, const global_flags& global) {
   j["nnz"] = nnz;
   j["validation"] = validation;
 
-  const bool human = a.json != "-";
+  const bool human = !json_out.to_stdout();
   if (human) {
     std::printf("asor info: %s\n", base_name(a.matrix).c_str());
     std::printf("size          %lld x %lld, nnz %lld (%.1f per row)\n", rows, cols, nnz,
@@ -196,7 +198,7 @@ int run_info(const info_args& a, const global_flags& global) {
   }
   if (!square || rows == 0) {
     if (human) std::printf("validation    %s\n", validation.c_str());
-    if (!a.json.empty()) write_json(j, a.json);
+    if (json_out.wanted()) write_json(j, json_out);
     return exit_ok;
   }
 
@@ -287,9 +289,9 @@ int run_info(const info_args& a, const global_flags& global) {
     std::printf("sweep bytes   %s per sweep (12 B per entry, 36 B per row)\n",
                 bytes_text(sweep_bytes).c_str());
     std::printf("validation    %s\n", validation.c_str());
-    std::fflush(stdout);
+    flush_stdout();
   }
-  if (!a.json.empty()) write_json(j, a.json);
+  if (json_out.wanted()) write_json(j, json_out);
   return exit_ok;
 }
 
@@ -298,11 +300,11 @@ int run_info(const info_args& a, const global_flags& global) {
 subcommand add_info(CLI::App& parent, const global_flags& global) {
   auto args = std::make_shared<info_args>();
   CLI::App* app = parent.add_subcommand("info", "Describe a matrix: size, symmetry, SPD, omega");
-  app->add_option("A", args->matrix, "Matrix file (Matrix Market .mtx, or triplet CSV)")
+  app->add_option("A", args->matrix,
+                  "Matrix file: Matrix Market, or triplet 'row col value' (0-based, both "
+                  "triangles unless --symmetric); .gz read through zlib")
       ->required();
-  app->add_option("--format", args->format, "Input format (default: by extension)")
-      ->check(CLI::IsMember({"auto", "mm", "triplet"}))
-      ->capture_default_str();
+  add_input_flags(*app, args->input);
   app->add_option("--spd-check-limit", args->spd_check_limit,
                   "Largest n for which the SPD check factorizes A (LDLT)")
       ->capture_default_str();

@@ -3,9 +3,11 @@
 
 #include "cli/json_report.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "cli/common.hpp"
 
@@ -105,17 +107,13 @@ std::string pretty_json(const json& v) {
   return out;
 }
 
-void write_json(const json& v, const std::string& destination) {
+void write_json(const json& v, const output_file& out) {
   const std::string text = pretty_json(v);
-  if (destination == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return;
-  }
-  auto f = open_output(destination);
-  if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size()) {
-    throw output_error(destination + ": cannot write: write failed");
-  }
+  out.write([&](std::FILE* f, const std::string& name) {
+    if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) {
+      throw output_error(name + ": cannot write: " + std::strerror(errno));
+    }
+  });
 }
 
 std::string stop_sentence(const solve_report& r, std::int64_t max_sweeps, double time_limit) {
@@ -185,14 +183,15 @@ json solve_json(const solve_outcome& o) {
     j["reference"] =
         json{{"solver", std::string(to_string(o.reference->reference.solver))},
              {"seconds", number_or_null(o.reference->reference.seconds)},
+             {"factor_seconds", number_or_null(o.reference->reference.factor_seconds)},
+             {"solve_seconds", number_or_null(o.reference->reference.solve_seconds)},
              {"relative_error", number_or_null(o.reference->relative_error)},
              {"relative_residual", number_or_null(o.reference->reference.relative_residual)},
              {"error", nullptr}};
   } else if (!o.reference_name.empty()) {
-    j["reference"] = json{{"solver", o.reference_name},
-                          {"seconds", nullptr},
-                          {"relative_error", nullptr},
-                          {"relative_residual", nullptr},
+    j["reference"] = json{{"solver", o.reference_name},  {"seconds", nullptr},
+                          {"factor_seconds", nullptr},   {"solve_seconds", nullptr},
+                          {"relative_error", nullptr},   {"relative_residual", nullptr},
                           {"error", o.reference_failure}};
   } else {
     j["reference"] = nullptr;

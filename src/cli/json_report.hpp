@@ -10,6 +10,7 @@
 
 #include "asor/reference.hpp"
 #include "asor/report.hpp"
+#include "cli/output.hpp"
 
 namespace asor::cli {
 
@@ -22,9 +23,9 @@ json number_or_null(double v);
 /// \returns the JSON text of \p v, indented by two spaces per level, ending with a newline.
 std::string pretty_json(const json& v);
 
-/// \brief Writes \p v to \p destination: "-" is stdout, anything else a file.
+/// \brief Writes \p v to \p out (a file, or stdout for "-").
 /// \throws output_error naming the file when it cannot be written.
-void write_json(const json& v, const std::string& destination);
+void write_json(const json& v, const output_file& out);
 
 /// \returns the sentence that explains why a solve stopped ("verified: true residual 8.1e-09
 /// <= tol 1e-08"), used by the human summary and the `stop_reason` key.
@@ -45,6 +46,7 @@ struct solve_outcome {
   std::string reference_name;                ///< the solver asked for, empty for none
   std::optional<double> error_vs_ones;       ///< ||x - 1|| / ||1|| when b was generated
   std::string x_out;                         ///< where x was written, empty for nowhere
+  bool x_out_matrix_market = false;          ///< in Matrix Market (else one value per line)
   std::string history_out;                   ///< where the history was written
 };
 

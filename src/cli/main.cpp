@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "asor/io/errors.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/output.hpp"
+#include "cli/suggest.hpp"
 
 namespace {
 
@@ -55,10 +58,17 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    const CLI::App* sub = nullptr;
     for (const auto& c : commands) {
-      if (c.app->parsed()) help_hint = "asor " + c.app->get_name() + " --help";
+      if (c.app->parsed()) {
+        help_hint = "asor " + c.app->get_name() + " --help";
+        sub = c.app;
+      }
     }
-    error_line("error", std::string(e.what()) + " (see '" + help_hint + "')");
+    // An unknown option or command gets the nearest known one ("--tolerance": "--tol").
+    std::string what = explain_unexpected(app, sub);
+    if (what.empty()) what = e.what();
+    error_line("error", what + " (see '" + help_hint + "')");
     return exit_usage;
   }
   for (const auto& c : commands) {
@@ -68,9 +78,8 @@ int run(int argc, char** argv) {
   return exit_usage;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+/// \brief Runs the command and maps every exception to its exit code and one line on stderr.
+int run_and_report(int argc, char** argv) {
   using namespace asor::cli;
   try {
     return run(argc, argv);
@@ -83,6 +92,14 @@ int main(int argc, char** argv) {
   } catch (const output_error& e) {
     error_line("error", e.what());
     return exit_usage;
+  } catch (const std::bad_alloc&) {
+    // Reading a file reports a shortage itself, as an input_error naming the file and its size;
+    // this is one later on (the solve, a reference factorization).
+    const std::string& system = system_in_memory();
+    error_line("error", (system.empty() ? std::string() : system + ": ") +
+                            "out of memory (no more could be had from the system or within a "
+                            "limit such as ulimit -v)");
+    return exit_usage;
   } catch (const std::exception& e) {
     error_line("internal error", e.what());
     return exit_internal;
@@ -90,4 +107,20 @@ int main(int argc, char** argv) {
     error_line("internal error", "unknown exception");
     return exit_internal;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace asor::cli;
+  guard_standard_streams();
+  int code = run_and_report(argc, argv);
+  // Results written to stdout and lost (a full disk, a closed descriptor) are an output error.
+  try {
+    finish_stdout();
+  } catch (const output_error& e) {
+    error_line("error", e.what());
+    if (code != exit_internal) code = exit_usage;
+  }
+  return code;
 }

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "cli/common.hpp"
@@ -76,8 +77,6 @@ std::string find_python(std::vector<std::string>& tried) {
   return {};
 }
 
-}  // namespace
-
 std::string find_plot_script() {
   std::vector<fs::path> candidates;
   if (const char* env = std::getenv("ASOR_PLOT_SCRIPT"); env != nullptr && *env != '\0') {
@@ -97,22 +96,82 @@ std::string find_plot_script() {
                      "; set ASOR_PLOT_SCRIPT)");
 }
 
-void run_plot_script(const std::string& json_path, const std::string& png_path) {
-  const std::string script = find_plot_script();
+/// A file in $TMPDIR holding \p text, removed on destruction.
+class temp_text {
+ public:
+  explicit temp_text(const std::string& text) {
+    const char* dir = std::getenv("TMPDIR");
+    const std::string templ =
+        std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/asor-compare-XXXXXX.json";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    const int fd = ::mkostemps(buf.data(), 5, O_CLOEXEC);
+    if (fd < 0) {
+      throw output_error("--plot: cannot create a temporary file " + templ + ": " +
+                         std::strerror(errno));
+    }
+    path_ = buf.data();
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ::ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = errno;
+        ::close(fd);
+        throw output_error("--plot: cannot write the temporary file " + path_ + ": " +
+                           std::strerror(err));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    if (::close(fd) != 0) {
+      throw output_error("--plot: cannot write the temporary file " + path_ + ": " +
+                         std::strerror(errno));
+    }
+  }
+  ~temp_text() { ::unlink(path_.c_str()); }
+  temp_text(const temp_text&) = delete;
+  temp_text& operator=(const temp_text&) = delete;
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+plot_tool find_plot_tool() {
+  plot_tool tool;
+  tool.script = find_plot_script();
   std::vector<std::string> tried;
-  const std::string python = find_python(tried);
-  if (python.empty()) {
+  tool.python = find_python(tried);
+  if (tool.python.empty()) {
     std::string list;
     for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
     throw output_error("--plot: python3 with matplotlib not found (tried " + list +
                        "); install it with: apt-get install python3-matplotlib");
   }
-  log()->info("plotting with {} {}", python, script);
-  const int rc = spawn({python, script, json_path, png_path}, true, false);
-  if (rc != 0) {
-    throw output_error("--plot: " + script + " failed (exit status " + std::to_string(rc) +
-                       ") drawing " + png_path);
+  return tool;
+}
+
+void check_plot_output(const output_file& out) {
+  if (out.to_stdout()) return;
+  for (const char* ext : {".png", ".pdf", ".svg"}) {
+    if (out.has_extension(ext) && out.format_name() == out.path()) return;
   }
+  throw usage_error("--plot: " + out.path() +
+                    ": the picture format comes from the extension: .png, .pdf or .svg");
+}
+
+void draw_plot(const plot_tool& tool, const std::string& report_json, const output_file& out) {
+  const temp_text report(report_json);
+  log()->info("plotting with {} {}", tool.python, tool.script);
+  out.produce([&](const std::string& path) {
+    const int rc = spawn({tool.python, tool.script, report.path(), path}, true, false);
+    if (rc != 0) {
+      throw output_error(out.name() + ": cannot write: " + tool.script + " failed (exit status " +
+                         std::to_string(rc) + ")");
+    }
+  });
 }
 
 }  // namespace asor::cli

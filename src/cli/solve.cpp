@@ -13,11 +13,13 @@
 #include "asor/engine.hpp"
 #include "asor/io/errors.hpp"
 #include "asor/io/matrix_market.hpp"
+#include "asor/io/triplet.hpp"
 #include "asor/matrix.hpp"
 #include "asor/reference.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
+#include "cli/output.hpp"
 #include "cli/progress_line.hpp"
 
 namespace asor::cli {
@@ -28,7 +30,7 @@ namespace {
 struct solve_args {
   std::string matrix;
   std::string rhs;
-  std::string format = "auto";
+  input_flags input;
   solver_flags solver;
   std::string reference = "none";
   std::string x0;
@@ -92,8 +94,8 @@ std::string method_text(const solve_report& r, int local_sweeps) {
 
 /// \brief Writes the history CSV: one row per provisional result (async with
 /// record_provisional), or per recorded sweep (synchronous methods, block "all"); verification
-/// points carry the true residual.
-std::size_t write_history(const std::string& path, const solve_report& r) {
+/// points carry the true residual. \returns the number of rows.
+std::size_t write_history(const output_file& out, const solve_report& r) {
   struct row {
     double seconds;
     std::string block;
@@ -118,24 +120,25 @@ std::size_t write_history(const std::string& path, const solve_report& r) {
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const row& a, const row& b) { return a.seconds < b.seconds; });
-  auto f = open_output(path);
-  std::fputs("seconds,block,sweep,block_residual,global_residual,verified_residual\n", f.get());
   const auto num = [](double v) {
     if (std::isnan(v)) return std::string();
     char buf[40];
     std::snprintf(buf, sizeof buf, "%.9g", v);
     return std::string(buf);
   };
-  for (const auto& w : rows) {
-    std::fprintf(f.get(), "%.9g,%s,%lld,%s,%s,%s\n", w.seconds, w.block.c_str(), w.sweep,
-                 num(w.block_residual).c_str(), num(w.global_residual).c_str(),
-                 num(w.verified).c_str());
-  }
-  if (std::ferror(f.get()) != 0) throw output_error(path + ": cannot write: write failed");
+  out.write([&](std::FILE* f, const std::string&) {
+    std::fputs("seconds,block,sweep,block_residual,global_residual,verified_residual\n", f);
+    for (const auto& w : rows) {
+      std::fprintf(f, "%.9g,%s,%lld,%s,%s,%s\n", w.seconds, w.block.c_str(), w.sweep,
+                   num(w.block_residual).c_str(), num(w.global_residual).c_str(),
+                   num(w.verified).c_str());
+    }
+  });
   return rows.size();
 }
 
 void print_summary(const solve_outcome& o, std::size_t history_rows) {
+  // stdout is checked once at the end (finish_stdout in main): a lost summary is exit 2.
   const solve_report& r = o.report;
   std::printf("asor solve: %s  n=%d  nnz=%lld\n", base_name(o.matrix_path).c_str(), o.n,
               static_cast<long long>(o.nnz));
@@ -149,36 +152,44 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
   if (r.failed_verifications > 0)
     std::printf(" (%d found the estimate optimistic)", r.failed_verifications);
   std::printf("\n");
-  std::printf("time       %s solve, %s setup", duration(r.solve_seconds).c_str(),
-              duration(r.setup_seconds).c_str());
-  if (std::isfinite(r.cancel_latency_seconds)) {
-    std::printf(", cancel latency %s", duration(r.cancel_latency_seconds).c_str());
-  }
+  // One unit for the whole line: the one that suits the longest of the times.
+  double longest = std::max(r.solve_seconds, r.setup_seconds);
+  const bool latency = std::isfinite(r.cancel_latency_seconds);
+  if (latency) longest = std::max(longest, r.cancel_latency_seconds);
+  const time_unit unit = unit_for(longest);
+  std::printf("time       %s solve, %s setup", in_unit(r.solve_seconds, unit).c_str(),
+              in_unit(r.setup_seconds, unit).c_str());
+  if (latency) std::printf(", cancel latency %s", in_unit(r.cancel_latency_seconds, unit).c_str());
   std::printf("\n");
   if (o.error_vs_ones) {
     std::printf("solution   ||x - ones||/||ones|| = %s (b = A*ones)\n",
                 sci(*o.error_vs_ones).c_str());
   }
   if (o.reference) {
-    std::printf("reference  %s: ||x - x_ref||/||x_ref|| = %s (%s)\n",
-                std::string(to_string(o.reference->reference.solver)).c_str(),
+    const reference_solution& ref = o.reference->reference;
+    const time_unit ref_unit = unit_for(std::max(ref.factor_seconds, ref.solve_seconds));
+    std::printf("reference  %s: ||x - x_ref||/||x_ref|| = %s (%s factorization, %s solve)\n",
+                std::string(to_string(ref.solver)).c_str(),
                 sci(o.reference->relative_error).c_str(),
-                duration(o.reference->reference.seconds).c_str());
+                in_unit(ref.factor_seconds, ref_unit).c_str(),
+                in_unit(ref.solve_seconds, ref_unit).c_str());
   } else if (!o.reference_name.empty()) {
     std::printf("reference  %s failed: %s\n", o.reference_name.c_str(),
                 o.reference_failure.c_str());
   }
   if (r.fallback_used) std::printf("fallback   %s\n", r.fallback.c_str());
-  if (!o.x_out.empty()) std::printf("output     x written to %s\n", o.x_out.c_str());
+  if (!o.x_out.empty()) {
+    std::printf("output     x written to %s (%s)\n", o.x_out.c_str(),
+                o.x_out_matrix_market ? "Matrix Market array" : "one value per line");
+  }
   if (!o.history_out.empty()) {
     std::printf("history    %s (%zu rows)\n", o.history_out.c_str(), history_rows);
   }
-  std::fflush(stdout);
+  flush_stdout();
 }
 
 int run_solve(const solve_args& a, const global_flags& global) {
   setup_logging(global.log_level, a.quiet);
-  const file_format format = parse_format(a.format);
   solver_options options = to_options(a.solver);
   if (options.threads == 0) options.threads = default_threads();
   if (is_sequential(options.method) && options.threads > 1) {
@@ -190,13 +201,21 @@ int run_solve(const solve_args& a, const global_flags& global) {
   }
   const auto reference = parse_reference(a.reference);
   options.record_provisional = !a.history.empty();
+  // Every output is checked before anything is read or solved: a bad path costs no solve.
+  const output_file json_out("--json", a.json);
+  const output_file x_out("--x-out", a.x_out);
+  const output_file history_out("--history", a.history);
+  check_distinct({&json_out, &x_out, &history_out});
+  const bool summary =
+      !a.quiet && !json_out.to_stdout() && !x_out.to_stdout() && !history_out.to_stdout();
+  warn_if_oversubscribed(options.threads);
 
-  loaded_system sys = load_system(a.matrix, a.rhs, format);
+  loaded_system sys = load_system(a.matrix, a.rhs, a.input);
   const int n = static_cast<int>(sys.A.rows());
 
   vector x = vector::Zero(n);
   if (!a.x0.empty()) {
-    x = load_vector(a.x0, format);
+    x = load_vector(a.x0, a.input);
     if (x.size() != n) {
       throw input_error(a.x0, 0,
                         "initial guess has " + std::to_string(x.size()) +
@@ -226,14 +245,17 @@ int run_solve(const solve_args& a, const global_flags& global) {
   }
 
   progress_line line(progress_wanted(a.progress_on, a.progress_off || a.quiet),
-                     options.stop.tolerance, std::string(to_string(options.method)) + "  ");
-  install_interrupt_handler();
+                     options.stop.tolerance, std::string(to_string(options.method)) + "  ",
+                     options.stop.time_limit_seconds, options.stop.max_sweeps);
 
   log()->info("solving with {} on {} threads, tol {:g}", to_string(options.method), options.threads,
               options.stop.tolerance);
   solve_outcome o;
-  o.report = solve_watched(*eng, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                           {x.data(), static_cast<std::size_t>(x.size())}, line);
+  {
+    const interrupt_guard interrupts;  // the previous handlers come back when the solve returns
+    o.report = solve_watched(*eng, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
+                             {x.data(), static_cast<std::size_t>(x.size())}, line);
+  }
   line.finish();
   const solve_report& r = o.report;
   log()->info("stopped: {} after {} sweeps, {:.4g} s", to_string(r.reason), r.sweeps.min,
@@ -250,6 +272,20 @@ int run_solve(const solve_args& a, const global_flags& global) {
     const vector ones = vector::Ones(n);
     o.error_vs_ones = (x - ones).norm() / ones.norm();
   }
+
+  // The solution first: it is what the solve was for.
+  if (x_out.wanted()) {
+    // .mtx (.mtx.gz) is Matrix Market, anything else one value per line, as the inputs are read.
+    o.x_out_matrix_market = x_out.has_extension(".mtx");
+    x_out.write([&](std::FILE* f, const std::string& name) {
+      if (o.x_out_matrix_market) {
+        io::write_matrix_market_vector(f, name, x);
+      } else {
+        io::write_plain_vector(f, name, x);
+      }
+    });
+    o.x_out = x_out.name();
+  }
   if (reference) {
     o.reference_name = std::string(to_string(*reference));
     try {
@@ -261,16 +297,12 @@ int run_solve(const solve_args& a, const global_flags& global) {
   }
 
   std::size_t history_rows = 0;
-  if (!a.x_out.empty()) {
-    write_vector(a.x_out, x, file_format::matrix_market);
-    o.x_out = a.x_out;
+  if (history_out.wanted()) {
+    history_rows = write_history(history_out, r);
+    o.history_out = history_out.name();
   }
-  if (!a.history.empty()) {
-    history_rows = write_history(a.history, r);
-    o.history_out = a.history;
-  }
-  if (!a.json.empty()) write_json(solve_json(o), a.json);
-  if (!a.quiet && a.json != "-") print_summary(o, history_rows);
+  if (json_out.wanted()) write_json(solve_json(o), json_out);
+  if (summary) print_summary(o, history_rows);
   return r.converged() ? exit_ok : exit_not_converged;
 }
 
@@ -279,12 +311,14 @@ int run_solve(const solve_args& a, const global_flags& global) {
 subcommand add_solve(CLI::App& parent, const global_flags& global) {
   auto args = std::make_shared<solve_args>();
   CLI::App* app = parent.add_subcommand("solve", "Solve A x = b by (asynchronous) SOR");
-  app->add_option("A", args->matrix, "Matrix file (Matrix Market .mtx, or triplet CSV)")
+  app->add_option("A", args->matrix,
+                  "Matrix file: Matrix Market, or triplet 'row col value' (0-based, both "
+                  "triangles unless --symmetric); .gz read through zlib")
       ->required();
-  app->add_option("--rhs", args->rhs, "Right-hand side b (default: b = A * ones)");
-  app->add_option("--format", args->format, "Input format (default: by extension)")
-      ->check(CLI::IsMember({"auto", "mm", "triplet"}))
-      ->capture_default_str();
+  app->add_option("--rhs", args->rhs,
+                  "Right-hand side b: Matrix Market, or one value per line (default: b = A * "
+                  "ones)");
+  add_input_flags(*app, args->input);
   app->add_option("--method", args->solver.method, "Relaxation method")
       ->check(CLI::IsMember({"async", "sor", "ssor", "multicolor", "block-jacobi", "jacobi"}))
       ->capture_default_str();
@@ -293,12 +327,13 @@ subcommand add_solve(CLI::App& parent, const global_flags& global) {
   add_solver_flags(*app, args->solver);
   add_reference_option(*app, args->reference, "Check the solution against a direct solve");
   app->add_option("--x0", args->x0, "Initial guess (default: zeros)");
-  app->add_option("--x-out", args->x_out, "Write the solution x (Matrix Market array)");
-  app->add_option("--history", args->history, "Write the residual history (CSV)");
+  app->add_option("--x-out", args->x_out,
+                  "Write the solution x: Matrix Market array for .mtx, else one value per line "
+                  "('-': stdout; .gz: compressed)");
+  app->add_option("--history", args->history, "Write the residual history (CSV; '-': stdout)");
   app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
-  add_progress_flags(*app, args->progress_on, args->progress_off);
-  app->add_flag("-q,--quiet", args->quiet,
-                "No summary on stdout, no progress line, only errors on stderr");
+  add_progress_flags(*app, args->progress_on, args->progress_off, args->quiet,
+                     "No summary on stdout, no progress line, only errors on stderr");
   return {app, [args, &global] { return run_solve(*args, global); }};
 }
 

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -139,6 +140,10 @@ TEST(CliSolve, JsonToStdoutIsPureJsonWithEveryKey) {
   EXPECT_LT(number(ref.at("relative_error")), 1e-5);
   EXPECT_LT(number(ref.at("relative_residual")), 1e-12);
   EXPECT_GT(number(ref.at("seconds")), 0.0);
+  EXPECT_GT(number(ref.at("factor_seconds")), 0.0);
+  EXPECT_GT(number(ref.at("solve_seconds")), 0.0);
+  EXPECT_LE(number(ref.at("factor_seconds")) + number(ref.at("solve_seconds")),
+            number(ref.at("seconds")));
   EXPECT_TRUE(j.at("fallback").is_null());
 }
 
@@ -242,6 +247,87 @@ TEST(CliSolve, ProgressLineOnlyOnATerminalUnlessForced) {
   args.back() = "--no-progress";
   const auto off = run_cli(args);
   EXPECT_EQ(off.err.find('\r'), std::string::npos);
+}
+
+/// One drawing of the progress line: its sweeps, elapsed time and time left.
+struct progress_record {
+  std::string text;
+  double elapsed = -1;
+  double left = -1;   ///< -1: not shown
+  std::string bound;  ///< "time limit", "sweep budget" or "" (the extrapolation)
+  long long sweeps = -1;
+  double rate = 0;
+};
+
+double seconds_of(const std::string& number, const std::string& unit) {
+  return std::stod(number) * (unit == "us" ? 1e-6 : unit == "ms" ? 1e-3 : 1.0);
+}
+
+std::vector<progress_record> progress_records(const std::string& err) {
+  static const std::regex elapsed(R"(elapsed ([0-9.]+) (us|ms|s))");
+  static const std::regex left(
+      R"(left (?:~|<= )([0-9.]+) (us|ms|s)(?: \((time limit|sweep budget)\))?)");
+  static const std::regex sweeps(
+      R"(sweeps ([0-9]+) of [0-9]+  est \S+ -> tol \S+  (\S+) sweeps/s)");
+  std::vector<progress_record> records;
+  std::stringstream in(err);
+  std::string text;
+  while (std::getline(in, text, '\r')) {
+    std::smatch m;
+    if (!std::regex_search(text, m, elapsed)) continue;
+    progress_record r;
+    r.text = text;
+    r.elapsed = seconds_of(m[1], m[2]);
+    if (std::regex_search(text, m, left)) {
+      r.left = seconds_of(m[1], m[2]);
+      r.bound = m[3];
+    }
+    if (std::regex_search(text, m, sweeps)) {
+      r.sweeps = std::stoll(m[1]);
+      r.rate = std::stod(m[2]);
+    }
+    records.push_back(r);
+  }
+  return records;
+}
+
+TEST(CliSolve, ProgressLineShowsTheToleranceAndItsTimeLeftKeepsToTheBudgets) {
+  temp_dir dir;
+  ASSERT_EQ(run_cli({"generate", "poisson2d", "--n", "200", "-o", dir.file("A.mtx")}).exit_code, 0);
+  // Jacobi to 1e-14 on 40000 unknowns needs ~10^6 sweeps: the budget stops it long before, and
+  // the extrapolation alone would promise minutes (as it did: "123 s" on a 20 s solve).
+  const std::vector<std::string> base{"solve", dir.file("A.mtx"), "--method",  "jacobi",
+                                      "--tol", "1e-14",           "--progress"};
+  auto timed = base;
+  timed.insert(timed.end(), {"--time-limit", "1.5", "--max-sweeps", "1000000000"});
+  const auto t = run_cli(timed);
+  EXPECT_EQ(t.exit_code, 3) << t.err;
+  const auto records = progress_records(t.err);
+  ASSERT_GE(records.size(), 5U) << t.err;
+  int bounded = 0;
+  for (const auto& r : records) {
+    EXPECT_NE(r.text.find(" -> tol 1e-14 "), std::string::npos) << r.text;
+    EXPECT_NE(r.text.find("sweeps "), std::string::npos) << r.text;
+    if (r.left < 0) continue;
+    EXPECT_LE(r.elapsed + r.left, 1.5 + 0.01) << r.text;
+    bounded += r.bound == "time limit" ? 1 : 0;
+  }
+  EXPECT_GT(bounded, 0) << t.err;
+
+  auto budget = base;
+  budget.insert(budget.end(), {"--max-sweeps", "3000"});
+  const auto b = run_cli(budget);
+  EXPECT_EQ(b.exit_code, 3) << b.err;
+  int by_sweeps = 0;
+  for (const auto& r : progress_records(b.err)) {
+    EXPECT_NE(r.text.find(" of 3000  est "), std::string::npos) << r.text;
+    if (r.bound != "sweep budget") continue;
+    ++by_sweeps;
+    ASSERT_GT(r.rate, 0) << r.text;
+    // The line's own numbers: the sweeps left at its rate (shown with two digits).
+    EXPECT_LE(r.left, static_cast<double>(3000 - r.sweeps) / r.rate * 1.06 + 0.01) << r.text;
+  }
+  EXPECT_GT(by_sweeps, 0) << b.err;
 }
 
 TEST(CliSolve, QuietPrintsNothing) {
@@ -348,7 +434,10 @@ TEST(CliSolve, HistoryHasNoGlobalEstimateBeforeEveryBlockReported) {
   const auto r = run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "async", "--threads", "2",
                           "--blocks", "8", "--history", dir.file("h.csv"), "--json", "-"});
   ASSERT_FALSE(r.timed_out);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 3: the sweep budget ran out. On a loaded machine one worker may sweep its blocks to the budget
+  // against stale neighbours before the other runs (docs/async_convergence.md); the history is
+  // written either way, and it is what this test is about.
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.exit_code << ": " << r.err;
   std::istringstream csv(slurp(dir.file("h.csv")));
   std::string line;
   std::getline(csv, line);

@@ -29,3 +29,18 @@ if(NOT found MATCHES "=${prefix}/")
 endif()
 step(build ${CMAKE_COMMAND} --build ${build} --parallel 2)
 step(run ${build}/asor_consumer)
+
+# The installed tool runs from the prefix as it is (its RPATH finds libasor), and finds the
+# CHOLMOD plugin installed beside libasor.
+if(EXISTS ${prefix}/bin/asor)
+  step(tool-version ${prefix}/bin/asor --version)
+  step(tool-generate ${prefix}/bin/asor generate poisson2d --n 8 -o ${WORK_DIR}/A.mtx)
+  step(tool-solve ${prefix}/bin/asor solve ${WORK_DIR}/A.mtx --method sor --reference cholmod
+       --json ${WORK_DIR}/report.json)
+  file(READ ${WORK_DIR}/report.json report)
+  string(JSON solver GET "${report}" reference solver)
+  string(JSON status GET "${report}" status)
+  if(NOT solver STREQUAL "cholmod" OR NOT status STREQUAL "converged")
+    message(FATAL_ERROR "consumer: the installed tool reported ${status}, reference ${solver}")
+  endif()
+endif()
