@@ -87,6 +87,12 @@ TEST(CliOutputs, AFullDeviceIsExitTwoNamingIt) {
 }
 
 TEST(CliOutputs, AFullDiskLeavesThePreviousFileAndNoPartialOne) {
+  if (ASOR_LLVM_OPENMP) {
+    // LLVM's libomp (the TSan build) sizes its /dev/shm registration file with ftruncate, which
+    // RLIMIT_FSIZE refuses; touching the mapping is then a SIGBUS inside omp_get_num_procs, before
+    // asor writes anything. GCC's libgomp (every other build) has no such file.
+    GTEST_SKIP() << "LLVM's libomp cannot start under a 1 kB RLIMIT_FSIZE";
+  }
   // RLIMIT_FSIZE (ulimit -f) makes a write past 4 KiB fail (EFBIG), as a full disk fails one:
   // x of gr_30_30 is 900 values of 17 digits, 20 kB.
   temp_dir dir;
