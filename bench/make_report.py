@@ -2,7 +2,8 @@
 """Turns a run of bench/run_scenarios.sh into docs/performance.md and the plots in docs/perf/.
 
 Reads PERF/scenarios.jsonl (cases + STREAM probe), PERF/history.jsonl (residual histories),
-PERF/kernels_summary.json and PERF/kernels.json (bench_kernels), PERF/machine.txt.
+PERF/kernels_summary.json and PERF/kernels.json (bench_kernels), PERF/machine.txt, and appends
+PERF/omega.md (bench/run_omega.sh) when present.
 Usage: make_report.py [--perf docs/perf] [--doc docs/performance.md]
 """
 import argparse
@@ -608,6 +609,12 @@ def main():
                      f"{fmt(statistics.median(c['without_callbacks_s']), '.4g')} | "
                      f"{fmt(c['streaming_ratio'], '.3f')} | {c['streaming_callbacks']} |")
     L.append("")
+
+    # omega = auto (bench/run_omega.sh writes omega.md through bench/omega_report.py)
+    omega_md = os.path.join(perf, "omega.md")
+    if os.path.exists(omega_md):
+        with open(omega_md) as f:
+            L.append(f.read().rstrip("\n") + "\n")
 
     # Sections written by hand after the marker (measurements of other programs) are kept.
     marker = "<!-- Written by hand below this line: bench/make_report.py keeps it as it is. -->"

@@ -4,10 +4,10 @@
 #     2D Poisson 1024^2, 3D Poisson 64^3 and 96^3 and the three largest dev-set matrices in RCM
 #     order, against t = 1 and against the 1-thread STREAM triad of the same run;
 #  2. bench_scenarios: time to a relative residual of 1e-8 on 3D Poisson 64^3 at 2 threads of
-#     async with one sweep per pass (--pipeline-sweeps 1), async with the automatic choice, and
-#     Eigen's ConjugateGradient with the diagonal preconditioner (Eigen::setNbThreads(2)), the
-#     three interleaved round by round so that load changes hit them alike; plus sequential SOR
-#     with t = 1 and auto.
+#     async with one sweep per pass (--pipeline-sweeps 1), with the automatic choice and with 4
+#     sweeps per pass, and Eigen's ConjugateGradient with the diagonal preconditioner
+#     (Eigen::setNbThreads(2)), interleaved round by round so that load changes hit them alike;
+#     plus sequential SOR with t = 1, auto and 4.
 # Writes OUT/pipeline_kernels.json (Google Benchmark), OUT/pipeline_kernels_summary.json (the
 # table), OUT/pipeline_solves.jsonl (one line per method and round), OUT/pipeline_machine.txt,
 # and docs/performance.md through bench/make_report.py. Builds the bench preset (Release, -O3
@@ -62,7 +62,7 @@ solves="$out/pipeline_solves.jsonl"
 rm -f "$solves"
 for ((r = 1; r <= rounds; ++r)); do
   echo "== round $r of $rounds" >&2
-  for variant in "async 1" "async auto" "cg-diag auto" "sor 1" "sor auto"; do
+  for variant in "async 1" "async auto" "async 4" "cg-diag auto" "sor 1" "sor auto" "sor 4"; do
     read -r method t <<< "$variant"
     "$bin/bench_scenarios" --matrix poisson3d:64 --method "$method" --threads 2 --min-threads 2 \
       --reps 1 --tol 1e-8 --time-cap 60 --pipeline-sweeps "$t" --out "$solves" > /dev/null

@@ -19,7 +19,7 @@ asor_require_package(OpenMP "g++ (libgomp) or libomp-14-dev for clang")
 asor_require_package(Boost libboost-dev 1.74 CONFIG)
 # zlib: the readers take gzip-compressed files (.mtx.gz as SuiteSparse distributes them).
 asor_require_package(ZLIB zlib1g-dev)
-if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH OR ASOR_BUILD_TESTS)
+if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH OR ASOR_BUILD_TESTS OR ASOR_BUILD_PYTHON)
   asor_require_package(nlohmann_json nlohmann-json3-dev 3.11 CONFIG)
 endif()
 if(ASOR_BUILD_CLI OR ASOR_BUILD_BENCH)

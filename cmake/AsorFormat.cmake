@@ -1,12 +1,12 @@
 # `format` and `format-check`: clang-format 14 (the pinned formatter, see .clang-format) over every
-# *.cpp / *.hpp under include/ src/ tests/ bench/ examples/ fuzz/.
+# *.cpp / *.hpp under include/ src/ tests/ bench/ examples/ fuzz/ python/.
 #
 # Included from the top-level CMakeLists.txt it defines the two targets; each runs this same file
 # in script mode (cmake -P), which lists the files when it runs, so a new file needs no
 # reconfigure:
 #   cmake -DASOR_CLANG_FORMAT=<exe> -DASOR_SOURCE_DIR=<dir> -DASOR_FORMAT_MODE=fix|check -P <this>
 
-set(_asor_format_dirs include src tests bench examples fuzz)
+set(_asor_format_dirs include src tests bench examples fuzz python)
 
 if(CMAKE_SCRIPT_MODE_FILE)
   cmake_minimum_required(VERSION 3.25)

@@ -11,7 +11,8 @@
 /// - partition.hpp, sweep.hpp: row blocks and the one relaxation kernel;
 /// - options.hpp, stop.hpp, progress.hpp, report.hpp: configuration, stopping rules, provisional
 ///   results and the solve report;
-/// - engine.hpp: the engine (no Eigen) and the omega estimate;
+/// - engine.hpp: the engine (no Eigen) and the parallel true residual;
+/// - spectral.hpp: the spectral estimate behind omega = auto and the omega rules;
 /// - solvers.hpp: `AsyncSOR`, `SOR`, `SSOR`, `Jacobi`, `MulticolorSOR`, `BlockJacobiSOR` with
 ///   Eigen's iterative-solver interface;
 /// - reference.hpp: SimplicialLDLT, CHOLMOD (and STRUMPACK when built with it);
@@ -35,6 +36,7 @@
 #include "asor/reference.hpp"
 #include "asor/report.hpp"
 #include "asor/solvers.hpp"
+#include "asor/spectral.hpp"
 #include "asor/stop.hpp"
 #include "asor/sweep.hpp"
 #include "asor/validate.hpp"

@@ -11,6 +11,7 @@
 #include "asor/progress.hpp"
 #include "asor/report.hpp"
 #include "asor/solve_handle.hpp"
+#include "asor/spectral.hpp"
 
 namespace asor {
 
@@ -84,36 +85,6 @@ class engine {
   [[nodiscard]] impl& checked() const;
   std::unique_ptr<impl> impl_;
 };
-
-/// \brief Estimate of the Jacobi spectral radius and the SOR factor it suggests.
-struct omega_estimate {
-  double lambda_min = 0;    ///< smallest eigenvalue estimate of D^-1 A
-  double lambda_max = 0;    ///< largest eigenvalue estimate of D^-1 A
-  double jacobi_rho = 0;    ///< max(|1 - lambda_min|, |1 - lambda_max|)
-  double omega = 1;         ///< 2 / (1 + sqrt(1 - rho^2)), clamped into [1, 1.99]
-  double jacobi_omega = 1;  ///< the optimal Jacobi weight 2 / (lambda_min + lambda_max)
-  double ssor_omega = 1;    ///< SSOR: 2 / (1 + sqrt(2 (1 - rho))), clamped into [1, 1.99]
-  int lanczos_steps = 0;
-};
-
-/// \brief Estimate of the Jacobi spectral radius by Lanczos on D^-1/2 A D^-1/2 (similar to
-/// D^-1 A) for min(steps, n) steps from a random start fixed by \p seed; stops early when the
-/// Krylov space becomes invariant. The basis is fully reorthogonalized while it fits in 16 MiB;
-/// beyond that the three-term recurrence runs (same extreme estimates, measured).
-///
-/// The estimates are Ritz values, inside the spectrum: lambda_min is too high, lambda_max too low,
-/// so rho and omega are never overestimated. On fine grids omega comes out low (Poisson 2D
-/// m = 512, 80 steps: 1.935 vs the exact 1.988, which costs ~11x in SOR sweeps).
-/// The SOR factor 2 / (1 + sqrt(1 - rho^2)), clamped into [1, 1.99], is Young's optimum for
-/// consistently ordered matrices with real Jacobi eigenvalues (5- and 7-point Laplacians in natural
-/// or red-black order). For other matrices, orderings or methods (SSOR, block-Jacobi, async) it is
-/// a heuristic. When rho >= 1 Jacobi diverges and the formula has no meaning: omega is then 1
-/// (Gauss-Seidel, convergent for every SPD matrix by Ostrowski-Reich). jacobi_omega =
-/// 2 / (lambda_min + lambda_max) can exceed 2 / lambda_max when lambda_max(D^-1 A) is close to 2,
-/// so weighted Jacobi may then diverge (detected and reported).
-/// \p stop is polled once per step; when it asks to stop, operation_cancelled is thrown.
-omega_estimate estimate_omega(const csr_view& A, int steps = 80, unsigned seed = 1,
-                              const stop_predicate& stop = {});
 
 /// \brief ||b - A x||_2 computed in parallel (OpenMP, plain loads; x must be quiescent).
 double residual_norm(const csr_view& A, std::span<const double> b, std::span<const double> x);

@@ -54,8 +54,10 @@ using decision_hook = std::function<void()>;
 struct solver_options {
   asor::method method = asor::method::async;
   sweep_direction direction = sweep_direction::forward;
-  /// relaxation factor in (0, 2); nullopt = auto (see estimate_omega). Jacobi uses it as weight.
-  std::optional<double> omega = 1.0;
+  /// relaxation factor in (0, 2), never changed by the solver; nullopt (the default) = auto:
+  /// estimated per method (estimate_omega and choose_omega, spectral.hpp). Jacobi uses it as
+  /// weight.
+  std::optional<double> omega;
   int threads = 0;        ///< 0 = default_threads()
   int blocks = 0;         ///< 0 = one block per thread (sync), 4 per thread (async)
   int local_sweeps = 1;   ///< sweeps over a block between publications (async, block-Jacobi)

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 namespace asor {
 
@@ -48,8 +49,30 @@ struct progress {
   bool all_blocks_reported = false;  ///< every block has published since the last (re)start
   int verifications = 0;             ///< true-residual checks done so far
   double last_verified_residual = std::numeric_limits<double>::quiet_NaN();
+  /// when the last true-residual check was made (same clock as elapsed_seconds); NaN before it
+  double last_verified_seconds = std::numeric_limits<double>::quiet_NaN();
   double omega = 1.0;         ///< the relaxation factor the workers use now
   provisional_result latest;  ///< the newest provisional result (async), if any
+};
+
+/// \brief The newest state of every block of a running solve: what solve_handle::block_progress()
+/// returns (a live monitor draws each block's curve and sweep count from it).
+///
+/// The decision loop takes it from what it already holds (the asynchronous coordinator from the
+/// blocks' latest-value slots; a synchronous schedule from its sweep count) at most every 10 ms and
+/// at the end of every round; workers do nothing more for it. Every vector has one entry per block.
+/// Residuals are relative (divided by ||b||) and provisional: each block's newest value, so blocks
+/// of different ages sit side by side — that is what makes a lagging worker visible.
+struct block_progress {
+  double elapsed_seconds = 0;        ///< when it was taken (same clock as progress)
+  std::vector<std::int64_t> sweeps;  ///< sweeps done on each block so far in the solve
+  /// sqrt(sum of the block's squared provisional residuals) / ||b||, from the block's newest
+  /// publication; NaN for a block that has not published yet, and for every block of the
+  /// synchronous methods (one sweep of theirs gives one residual for all rows)
+  std::vector<double> provisional_residual;
+  /// the worker that published the block's newest value (async); -1 when none has, and for the
+  /// synchronous methods (blocks sweep in lockstep there: their sweep counts are all equal)
+  std::vector<int> worker;
 };
 
 /// \brief What a progress callback asks for. Observers observe; their only power is `stop`.

@@ -27,6 +27,17 @@ struct history_point {
   double provisional_residual = 0;  ///< relative estimate at that time
   /// true residual when this point is a verification, NaN otherwise
   double verified_residual = std::numeric_limits<double>::quiet_NaN();
+  double omega = std::numeric_limits<double>::quiet_NaN();  ///< the factor in use at that time
+};
+
+/// \brief One change of omega during a solve (omega = auto adapts it; docs/algorithms.md).
+struct omega_update {
+  std::int64_t sweep = 0;  ///< fewest sweeps over blocks when the new omega took effect
+  double from = 1.0;
+  double to = 1.0;
+  /// the observed convergence factor per sweep behind the change (NaN when none, e.g. fallback)
+  double factor = std::numeric_limits<double>::quiet_NaN();
+  std::string why;  ///< the rule that fired
 };
 
 /// \brief A provisional result as recorded for the report, with the global estimate it produced.
@@ -40,8 +51,12 @@ struct solve_report {
   stop_reason reason = stop_reason::none;
   asor::method method = asor::method::sor;
   sweep_direction direction = sweep_direction::forward;
-  double omega = 1.0;       ///< the relaxation factor used (after auto / fallback)
-  bool omega_auto = false;  ///< omega was estimated
+  double omega = 1.0;  ///< the relaxation factor at the end (after auto, adaptation, fallback)
+  /// the factor the solve started from (the estimate's rule under auto, else the user's)
+  double initial_omega = 1.0;
+  /// every change of omega, in order (empty when omega was fixed, or auto never changed it)
+  std::vector<omega_update> omega_history;
+  bool omega_auto = false;                                                 ///< omega was estimated
   double estimated_jacobi_rho = std::numeric_limits<double>::quiet_NaN();  ///< when auto
   int threads = 1;
   int blocks = 1;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -25,7 +26,10 @@ struct job_state;
 /// - `cancel()` stops the solve (stop_reason::cancelled); it is idempotent and safe before, during
 ///   and after the solve: before the first sweep (during preparation) the solve ends without
 ///   relaxing; after the end it does nothing;
-/// - `progress()` returns the newest snapshot without blocking the solve.
+/// - `progress()` returns the newest snapshot without blocking the solve, `block_progress()` the
+///   newest state of each block (a live monitor's per-block curves and sweep counts);
+/// - `on_ready(fn)` has fn called once when the solve has ended (a completion notification, for
+///   event loops and bindings that must not poll).
 ///
 /// The solve writes into the x given to submit() until the handle is ready, and reads b until then:
 /// both must outlive the solve. **Destroying the handle of a running solve cancels it and waits
@@ -74,6 +78,19 @@ class solve_handle {
   void cancel() const;
   /// \returns the newest progress snapshot, or nullopt before the first one exists.
   [[nodiscard]] std::optional<::asor::progress> progress() const;
+  /// \returns the newest state of every block (sweeps, provisional residual, worker), taken at
+  /// most every 10 ms and at the end of every round, read without blocking the solve; nullopt
+  /// before relaxation begins. After the end: the state of the final x.
+  [[nodiscard]] std::optional<::asor::block_progress> block_progress() const;
+  /// \brief Calls \p notification once, when the solve has ended: on the engine's solve thread,
+  /// right after ready() became true and every waiter was woken, or at once on the calling thread
+  /// when the solve has already ended. Notifications run in the order they were registered.
+  ///
+  /// A notification only notifies (wakes a thread, queues an event): it runs on the thread that
+  /// would start the engine's next solve, so it must be short, must not throw (an exception is
+  /// logged and dropped), and must not destroy the engine or wait for anything the engine's next
+  /// solve would do. It may outlive the handle: it is kept by the solve, not by the handle.
+  void on_ready(std::function<void()> notification) const;
 
   /// \brief A handle of \p job (the engine makes them).
   explicit solve_handle(std::shared_ptr<detail::job_state> job) noexcept : job_(std::move(job)) {}

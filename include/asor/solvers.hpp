@@ -49,10 +49,10 @@ Eigen::ComputationInfo to_info(stop_reason r) noexcept;
 /// façade's spelling of solve_handle, owning its right-hand side and its solution.
 ///
 /// `get()` waits and returns x (rethrowing what made the solve fail); `info()` and `report()` wait
-/// and say how it ended; `ready()`, `wait()`, `wait_for()`, `cancel()` and `progress()` are those
-/// of solve_handle. Destroying a running pending_solution cancels the solve and waits for it. The
-/// solver that started it must outlive it, and runs one solve at a time (starting another while
-/// this one runs throws std::logic_error).
+/// and say how it ended; `ready()`, `wait()`, `wait_for()`, `cancel()`, `progress()` and
+/// `block_progress()` are those of solve_handle. Destroying a running pending_solution cancels the
+/// solve and waits for it. The solver that started it must outlive it, and runs one solve at a time
+/// (starting another while this one runs throws std::logic_error).
 ///
 /// Thread safety: as solve_handle.
 class pending_solution {
@@ -71,6 +71,9 @@ class pending_solution {
   }
   void cancel() const { handle_.cancel(); }
   [[nodiscard]] std::optional<::asor::progress> progress() const { return handle_.progress(); }
+  [[nodiscard]] std::optional<::asor::block_progress> block_progress() const {
+    return handle_.block_progress();
+  }
   /// \brief Waits. \returns the solution. \throws what made the solve fail.
   [[nodiscard]] vector get() const {
     (void)handle_.get();

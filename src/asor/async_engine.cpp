@@ -30,12 +30,14 @@
 #include <future>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <thread>
 #include <vector>
 
 #include "asor/sweep.hpp"
 #include "engine_impl.hpp"
+#include "omega_adaptation.hpp"
 #include "schedule.hpp"
 #include "worker_plan.hpp"
 
@@ -93,6 +95,10 @@ struct shared_state {
   /// worker to see the sum below it disarms it, so at most one early tick is queued at a time.
   std::atomic<double> wake_threshold_sq{-1.0};
   std::atomic<bool> wake_armed{false};
+  /// The factor the workers relax with: set before each round, and by the coordinator when
+  /// omega = auto backs it off (each worker reads it before each block sweep; relaxed: any recent
+  /// value is a valid factor, and the next sweeps use the new one).
+  std::atomic<double> omega{1.0};
 };
 
 /// The coordinator: all of its state is touched only by handlers on its strand (one thread).
@@ -109,6 +115,7 @@ class coordinator {
         guard_(asio::make_work_guard(ioc_)),
         known_sweeps_(s.slots.size(), 0),
         latest_sq_(s.slots.size(), 0.0),
+        block_worker_(s.slots.size(), -1),
         round_start_sweeps_(s.slots.size(), 0),
         thread_([this] { ioc_.run(); }) {}
 
@@ -163,6 +170,7 @@ class coordinator {
           ctx_.job.control.decide(reason);
         }
         ctx_.job.board.publish(ctx_.mon.snapshot());
+        publish_blocks(clock::now(), true);
       });
       ended.set_value();
     });
@@ -200,7 +208,10 @@ class coordinator {
     for (auto& ring : s_.rings) {
       while (ring->pop(r)) {
         const auto b = static_cast<std::size_t>(r.block);
-        if (r.sweeps > known_sweeps_[b]) absorb(b, r.sweeps, r.provisional_residual_sq);
+        if (r.sweeps > known_sweeps_[b]) {
+          absorb(b, r.sweeps, r.provisional_residual_sq);
+          block_worker_[b] = r.worker;
+        }
         record(r);
       }
     }
@@ -210,10 +221,11 @@ class coordinator {
       if (sw > known_sweeps_[b]) {
         const double residual_sq = slot.residual_sq.load(std::memory_order_relaxed);
         absorb(b, sw, residual_sq);
+        const int worker = slot.worker.load(std::memory_order_relaxed);
+        block_worker_[b] = worker;
         const double seconds = slot.seconds.load(std::memory_order_relaxed);
         if (seconds >= latest_.seconds) {
-          latest_ = {static_cast<int>(b), slot.worker.load(std::memory_order_relaxed), sw,
-                     residual_sq, seconds};
+          latest_ = {static_cast<int>(b), worker, sw, residual_sq, seconds};
         }
       }
     }
@@ -266,14 +278,50 @@ class coordinator {
     return ctx_.mon.evaluate();
   }
 
+  /// Publishes each block's newest sweep count, residual and worker to the job's block board: at
+  /// most every block_board::period, or now when \p final (the end of a round).
+  void publish_blocks(clock::time_point now, bool final) {
+    if (!final && now - last_blocks_ < block_board::period) return;
+    last_blocks_ = now;
+    const double elapsed = seconds_between(ctx_.t0, now);
+    const double bnorm = ctx_.mon.rhs_norm();
+    ctx_.job.blocks.publish([&](block_progress& bp) {
+      const std::size_t n = known_sweeps_.size();
+      bp.elapsed_seconds = elapsed;
+      bp.sweeps.assign(known_sweeps_.begin(), known_sweeps_.end());
+      bp.worker.assign(block_worker_.begin(), block_worker_.end());
+      bp.provisional_residual.resize(n);
+      for (std::size_t b = 0; b < n; ++b) {
+        // A block that never published has no residual yet: NaN, not the slot's initial 0.
+        bp.provisional_residual[b] = known_sweeps_[b] > 0
+                                         ? std::sqrt(std::max(latest_sq_[b], 0.0)) / bnorm
+                                         : std::numeric_limits<double>::quiet_NaN();
+      }
+    });
+  }
+
   void tick() {
     drain();
     const stop_reason reason = confirm(observe_and_evaluate());
+    adapt_omega();
     ctx_.job.board.publish(ctx_.mon.snapshot());
+    publish_blocks(clock::now(), false);
     if (reason != stop_reason::none) {
       ctx_.job.control.decide(reason);
     } else {
       arm_wake();
+    }
+  }
+
+  /// omega = auto: the back-off sees every global estimate over all blocks (and a non-finite one
+  /// from any block); a new omega reaches the workers through the shared atomic.
+  void adapt_omega() {
+    const progress& p = ctx_.mon.snapshot();
+    if (std::isnan(p.provisional_residual)) return;
+    if (const std::optional<double> next =
+            ctx_.adapt.residual(p.min_sweeps, p.provisional_residual, false)) {
+      s_.omega.store(*next, std::memory_order_relaxed);
+      ctx_.mon.set_omega(*next);
     }
   }
 
@@ -315,12 +363,14 @@ class coordinator {
   bool active_ = false;
   std::vector<std::int64_t> known_sweeps_;
   std::vector<double> latest_sq_;
+  std::vector<int> block_worker_;  // the worker of each block's newest value (-1: none yet)
   std::vector<std::int64_t> round_start_sweeps_;
   std::vector<bool> fresh_;
   std::vector<std::int64_t> candidate_;  // block sweeps when the estimate first passed
   int fresh_blocks_ = 0;
   double sum_sq_ = 0.0;
-  provisional_result latest_;  // the newest result drained (for snapshots)
+  provisional_result latest_;        // the newest result drained (for snapshots)
+  clock::time_point last_blocks_{};  // the last publication to the block board
   std::vector<provisional_record> records_;
   std::int64_t record_counter_ = 0;
   std::int64_t record_stride_ = 1;
@@ -331,7 +381,6 @@ class coordinator {
 struct worker_round {
   const schedule_context& ctx;
   const csr_view& A;
-  double omega;
   shared_state& s;
   coordinator& coord;
   std::vector<std::int64_t>& block_sweeps;  // each entry written only by its block's owner
@@ -452,7 +501,8 @@ void work(const worker_round& w, int worker, int workers) {
           std::int64_t& count = counts[static_cast<std::size_t>(blk - first)];
           if (count >= step.target) continue;
           const sweep_result r =
-              sor_sweep(w.A, b, access, part.begin(blk), part.end(blk), w.omega, o.direction, poll);
+              sor_sweep(w.A, b, access, part.begin(blk), part.end(blk),
+                        w.s.omega.load(std::memory_order_relaxed), o.direction, poll);
           if (r.interrupted) return;
           block_swept(blk, ++count, r.residual_sq);
           if (poll()) return;
@@ -461,13 +511,13 @@ void work(const worker_round& w, int worker, int workers) {
       }
       const int k = step.sweeps;
       double pass_sq = 0.0;
-      const pipeline_result r =
-          sor_pipeline(w.A, b, access, segments, k, plan.lag, w.omega, o.direction, poll,
-                       [&](int segment, int sweep, double residual_sq) {
-                         const int blk = first + segment;
-                         block_swept(blk, ++counts[static_cast<std::size_t>(segment)], residual_sq);
-                         if (sweep == k - 1) pass_sq += residual_sq;
-                       });
+      const pipeline_result r = sor_pipeline(
+          w.A, b, access, segments, k, plan.lag, w.s.omega.load(std::memory_order_relaxed),
+          o.direction, poll, [&](int segment, int sweep, double residual_sq) {
+            const int blk = first + segment;
+            block_swept(blk, ++counts[static_cast<std::size_t>(segment)], residual_sq);
+            if (sweep == k - 1) pass_sq += residual_sq;
+          });
       if (r.interrupted) return;
       pass_done(pass_sq);
     }
@@ -490,13 +540,15 @@ void work(const worker_round& w, int worker, int workers) {
         const int k = std::min(per_pass, local - s);
         if (k == 1) {
           const sweep_result r =
-              sor_sweep(w.A, b, access, part.begin(blk), part.end(blk), w.omega, o.direction, poll);
+              sor_sweep(w.A, b, access, part.begin(blk), part.end(blk),
+                        w.s.omega.load(std::memory_order_relaxed), o.direction, poll);
           if (r.interrupted) return;
           residual_sq = r.residual_sq;  // the newest sweep's residual describes the block best
         } else {
           const std::array<int, 2> whole{part.begin(blk), part.end(blk)};
-          const pipeline_result r = sor_pipeline(w.A, b, access, whole, k, plan.block_lags[kb],
-                                                 w.omega, o.direction, poll);
+          const pipeline_result r =
+              sor_pipeline(w.A, b, access, whole, k, plan.block_lags[kb],
+                           w.s.omega.load(std::memory_order_relaxed), o.direction, poll);
           if (r.interrupted) return;
           residual_sq = r.residual_sq[static_cast<std::size_t>(k) - 1];
         }
@@ -517,11 +569,12 @@ class async_schedule final : public schedule {
   async_schedule(const schedule_context& ctx, const csr_view& A, double omega)
       : ctx_(ctx),
         A_(A),
-        omega_(omega),
         workers_(ctx.prep.threads),
         shared_(ctx.prep.part.blocks(), workers_, ctx.job.options.record_provisional),
         block_sweeps_(static_cast<std::size_t>(ctx.prep.part.blocks()), 0),
-        coord_(ctx, shared_) {}
+        coord_(ctx, shared_) {
+    shared_.omega.store(omega, std::memory_order_relaxed);
+  }
 
   clock::time_point relax() override {
     const solver_options& o = ctx_.job.options;
@@ -532,7 +585,7 @@ class async_schedule final : public schedule {
       pass.residual_sq.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
     }
     const worker_round round{
-        ctx_, A_, omega_, shared_, coord_, block_sweeps_, quiet_sq, ctx_.job.control.token()};
+        ctx_, A_, shared_, coord_, block_sweeps_, quiet_sq, ctx_.job.control.token()};
     coord_.begin_round();
 #pragma omp parallel num_threads(workers_)
     {
@@ -550,7 +603,7 @@ class async_schedule final : public schedule {
 
   void reset(const csr_view& A, double omega) override {
     A_ = A;
-    omega_ = omega;
+    shared_.omega.store(omega, std::memory_order_relaxed);
   }
 
   [[nodiscard]] std::vector<std::int64_t> block_sweeps() const override { return block_sweeps_; }
@@ -568,7 +621,6 @@ class async_schedule final : public schedule {
  private:
   schedule_context ctx_;
   csr_view A_;
-  double omega_;
   int workers_;
   shared_state shared_;
   std::vector<std::int64_t> block_sweeps_;

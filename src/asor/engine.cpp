@@ -182,15 +182,23 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
   } else {
     // On the caller's matrix: the spectrum does not depend on the order, and so every method
     // gets the same estimate (the Lanczos start vector is drawn in row order).
-    const omega_estimate est = estimate_omega(user, 80, 1, stop);
+    spectral_options so;
+    so.tolerance = o.stop.tolerance;
+    so.estimate_beta = m == method::ssor || o.direction == sweep_direction::symmetric;
+    const omega_estimate est = estimate_omega(user, so, stop);
+    const omega_choice choice = choose_omega(est, m, o.direction, p.threads);
     p.omega_auto = true;
     p.jacobi_rho = est.jacobi_rho;
-    const bool symmetric = m == method::ssor || o.direction == sweep_direction::symmetric;
-    p.omega = m == method::jacobi ? std::min(est.jacobi_omega, 1.999)
-              : symmetric         ? est.ssor_omega
-                                  : est.omega;
-    logger()->info("omega auto: Jacobi rho ~ {:.6f} (lambda in [{:.3g}, {:.3g}]), omega = {:.4f}",
-                   est.jacobi_rho, est.lambda_min, est.lambda_max, p.omega);
+    p.omega = choice.omega;
+    p.omega_min = choice.omega_min;
+    p.omega_max = choice.omega_max;
+    p.consistently_ordered = est.consistently_ordered;
+    p.lambda_min = est.lambda_min;
+    logger()->info(
+        "omega auto: lambda(D^-1 A) in [{:.4g} (+0/-{:.2g}), {:.4g} (+{:.2g})], {} Lanczos "
+        "steps, {:.1f} sweeps of cost; omega = {:.6f} ({})",
+        est.lambda_min, est.lambda_min_error, est.lambda_max, est.lambda_max_error,
+        est.lanczos_steps, est.cost_sweeps, p.omega, choice.rule);
   }
   p.setup_seconds = detail::seconds_between(t0, detail::clock::now());
   prep = std::move(p);

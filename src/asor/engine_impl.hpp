@@ -23,6 +23,12 @@ struct prepared_method {
   int blocks = 1;
   double omega = 1.0;
   bool omega_auto = false;
+  /// auto: the range the omega controller may move omega in (choose_omega), and whether the
+  /// matrix is consistently ordered (Young's relation holds: the SOR controller may trust it)
+  double omega_min = 1.0;
+  double omega_max = 1.0;
+  bool consistently_ordered = false;
+  double lambda_min = std::numeric_limits<double>::quiet_NaN();  ///< auto: of D^-1 A (estimate)
   double jacobi_rho = std::numeric_limits<double>::quiet_NaN();
   /// rcm: the permuted copy the solves run on (order[new] = old); empty when natural
   ordering applied = ordering::natural;

@@ -8,10 +8,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <stop_token>
+#include <vector>
 
 #include "asor/options.hpp"
 #include "asor/progress.hpp"
@@ -188,11 +190,50 @@ class snapshot_board {
   bool closed_ = false;
 };
 
+/// \brief The newest per-block state of a job (block_progress): written by the decision loop,
+/// read by solve_handle::block_progress().
+///
+/// The decision loop publishes at most every `period` and at the end of every round (the
+/// publisher keeps the time of its last publication). publish() fills vectors kept from the
+/// previous publication, so once their sizes are known it allocates nothing.
+///
+/// Thread safety / memory ordering: every member may be called from any thread. The fill runs under
+/// the board's mutex (a loop over the blocks), and a reader copies the whole state out under the
+/// same mutex: a reader never sees a half-written state, and never holds the publisher for longer
+/// than that copy. A publication made before the job completes happens-before any read that follows
+/// a wait on the job (both go through mutexes in that order).
+class block_board {
+ public:
+  /// The shortest interval between two publications within a round.
+  static constexpr clock::duration period = std::chrono::milliseconds(10);
+
+  /// \brief Replaces the state: \p fill(block_progress&) writes every field (newest wins).
+  template <class Fill>
+  void publish(Fill&& fill) {
+    const std::lock_guard lock(mutex_);
+    fill(latest_);
+    published_ = true;
+  }
+
+  /// \returns the newest state, or nullopt before the first publication.
+  [[nodiscard]] std::optional<block_progress> latest() const {
+    const std::lock_guard lock(mutex_);
+    if (!published_) return std::nullopt;
+    return latest_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  block_progress latest_;
+  bool published_ = false;
+};
+
 /// \brief One submitted solve.
 ///
 /// Thread safety: b, x, options and callback are set at submit and then only read (x is written by
-/// the solve until it completes). control and board are thread-safe. The outcome (report, error,
-/// done) is written once by complete() and read after wait().
+/// the solve until it completes). control, board and blocks are thread-safe. The outcome (report,
+/// error, done) is written once by complete() and read after wait(); on_ready may be called from
+/// any thread.
 struct job_state {
   job_state(std::span<const double> rhs, std::span<double> sol, solver_options opts,
             progress_callback cb)
@@ -204,6 +245,7 @@ struct job_state {
   const progress_callback callback;
   stop_control control;
   snapshot_board board;
+  block_board blocks;
 
   /// \brief Records the first failure of a worker, a callback or the coordinator and stops the
   /// round with stop_reason::failed. Later failures are dropped (first wins).
@@ -219,14 +261,30 @@ struct job_state {
     return error_;
   }
 
-  /// \brief Publishes the outcome and wakes every waiter. Called once, last.
+  /// \brief Publishes the outcome, wakes every waiter, then runs the on_ready notifications on
+  /// this thread. Called once, last.
   void complete(solve_report r) {
+    std::vector<std::function<void()>> notify;
     {
       const std::lock_guard lock(done_mutex_);
       report_ = std::move(r);
       done_ = true;
+      notify.swap(on_ready_);
     }
     done_cv_.notify_all();
+    for (auto& fn : notify) run_notification(fn);
+  }
+  /// \brief Calls \p fn once the job has completed: at once on this thread when it already has,
+  /// else on the thread that completes it (see solve_handle::on_ready).
+  void on_ready(std::function<void()> fn) {
+    {
+      const std::lock_guard lock(done_mutex_);
+      if (!done_) {
+        on_ready_.push_back(std::move(fn));
+        return;
+      }
+    }
+    run_notification(fn);
   }
   [[nodiscard]] bool finished() const {
     const std::lock_guard lock(done_mutex_);
@@ -250,6 +308,11 @@ struct job_state {
   mutable std::condition_variable done_cv_;
   bool done_ = false;
   solve_report report_;
+  std::vector<std::function<void()>> on_ready_;  ///< under done_mutex_, until done_
+
+  /// A notification must not throw; one that does is logged and dropped (the solve is over).
+  /// Defined in solve_handle.cpp.
+  static void run_notification(const std::function<void()>& fn) noexcept;
 };
 
 }  // namespace asor::detail

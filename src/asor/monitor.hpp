@@ -95,7 +95,7 @@ class monitor {
     } else if (p.sweeps_per_second == 0.0 && seconds > 0.0) {
       p.sweeps_per_second = static_cast<double>(min_sweeps) / seconds;
     }
-    record({seconds, min_sweeps, estimate, std::numeric_limits<double>::quiet_NaN()});
+    record({seconds, min_sweeps, estimate, std::numeric_limits<double>::quiet_NaN(), p.omega});
   }
 
   /// The stop decision for the current snapshot, with the tolerance tightened after failed
@@ -110,7 +110,8 @@ class monitor {
   bool verified(double true_residual, double seconds) {
     ++p_.verifications;
     p_.last_verified_residual = true_residual;
-    record({seconds, p_.min_sweeps, p_.provisional_residual, true_residual});
+    p_.last_verified_seconds = seconds;
+    record({seconds, p_.min_sweeps, p_.provisional_residual, true_residual, p_.omega});
     const bool ok = true_residual <= options_.stop.tolerance;
     if (!ok) {
       ++failed_;

@@ -20,6 +20,8 @@ struct prepared_method;
 
 namespace asor::detail {
 
+class omega_adaptation;
+
 /// What a schedule works with during one job. The vectors are in the solve's row order.
 struct schedule_context {
   job_state& job;
@@ -28,6 +30,9 @@ struct schedule_context {
   std::span<const double> b;
   std::span<double> x;
   clock::time_point t0;  ///< the start of relaxation: elapsed times and the deadline count from it
+  /// omega = auto: fed by the decision loop; a schedule relaxes with the omega it answers from
+  /// the next sweep on (and sets it on the monitor). Inactive for a fixed omega.
+  omega_adaptation& adapt;
 };
 
 /// \brief How a method relaxes.
@@ -48,7 +53,8 @@ class schedule {
 
   /// \brief One round. \returns the moment x became quiescent.
   virtual clock::time_point relax() = 0;
-  /// \brief The operator and factor of the next rounds (a fallback to omega 1 or the l1 diagonal).
+  /// \brief The operator and factor of the next rounds (a fallback to omega 1 or the l1 diagonal,
+  /// or omega adapted between rounds).
   virtual void reset(const csr_view& A, double omega) = 0;
   /// \returns the sweeps of each block so far.
   [[nodiscard]] virtual std::vector<std::int64_t> block_sweeps() const = 0;

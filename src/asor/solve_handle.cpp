@@ -1,10 +1,26 @@
 #include "asor/solve_handle.hpp"
 
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 
+#include "asor/logging.hpp"
 #include "job.hpp"
 
 namespace asor {
+
+namespace detail {
+
+void job_state::run_notification(const std::function<void()>& fn) noexcept {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    logger()->error("asor::solve_handle::on_ready: a notification threw: {}", e.what());
+  } catch (...) {
+    logger()->error("asor::solve_handle::on_ready: a notification threw");
+  }
+}
+
+}  // namespace detail
 
 solve_handle::~solve_handle() {
   if (job_ && !job_->finished()) {
@@ -58,6 +74,14 @@ std::exception_ptr solve_handle::exception() const {
 
 void solve_handle::cancel() const { job().control.cancel(); }
 
+void solve_handle::on_ready(std::function<void()> notification) const {
+  job().on_ready(std::move(notification));
+}
+
 std::optional<::asor::progress> solve_handle::progress() const { return job().board.latest(); }
+
+std::optional<::asor::block_progress> solve_handle::block_progress() const {
+  return job().blocks.latest();
+}
 
 }  // namespace asor

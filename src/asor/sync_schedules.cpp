@@ -17,11 +17,14 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "asor/sweep.hpp"
 #include "engine_impl.hpp"
+#include "omega_adaptation.hpp"
 #include "schedule.hpp"
 
 namespace asor::detail {
@@ -77,12 +80,26 @@ class sync_schedule final : public schedule {
       const double elapsed = seconds_between(ctx_.t0, now);
       monitor& mon = ctx_.mon;
       // Every sweep of the pass, in order, until one decides. The sweeps after it have run (x and
-      // the report's sweep count include them), but decide nothing.
+      // the report's sweep count include them), but decide nothing. omega = auto: sequential
+      // SOR's controller sees every sweep of the pass in order, the back-off of the parallel
+      // schedules every global estimate; a new omega applies from the next pass on, so the rest
+      // of this pass (run at the old omega) is not fed to the adaptation.
       stop_reason reason = stop_reason::none;
+      bool adapted = false;
       for (int j = 0; j < s.observed && reason == stop_reason::none; ++j) {
         const std::int64_t count = before + s.sweeps - (s.observed - 1 - j);
-        mon.observe(std::sqrt(s.residual_sq[static_cast<std::size_t>(j)]) / bnorm, count,
-                    static_cast<double>(count), count, elapsed, true);
+        const double residual_sq = s.residual_sq[static_cast<std::size_t>(j)];
+        const double estimate = std::sqrt(residual_sq) / bnorm;
+        mon.observe(estimate, count, static_cast<double>(count), count, elapsed, true);
+        if (!adapted) {
+          std::optional<double> next = ctx_.adapt.sweep(count, residual_sq);
+          if (!next) next = ctx_.adapt.residual(count, estimate, false);
+          if (next) {
+            omega_ = *next;
+            mon.set_omega(omega_);
+            adapted = true;
+          }
+        }
         if (options_.on_decision) options_.on_decision();
         reason = mon.evaluate();
       }
@@ -92,12 +109,15 @@ class sync_schedule final : public schedule {
         ctx_.job.board.publish(mon.snapshot());
         last_publish_ = now;
       }
+      if (now - last_blocks_ >= block_board::period) publish_blocks(now);
       if (reason != stop_reason::none) {
         control.decide(reason);
         break;
       }
     }
-    return clock::now();
+    const auto quiescent = clock::now();
+    publish_blocks(quiescent);
+    return quiescent;
   }
 
   // The fallback changes only the diagonal (l1) and omega: the pattern, hence the lags and the
@@ -142,6 +162,20 @@ class sync_schedule final : public schedule {
         reported_pipeline_ = std::max(reported_pipeline_, std::min(block_pipeline_[k], local_));
       }
     }
+  }
+
+  /// The block board of a synchronous method: every block has done the same sweeps; one sweep gives
+  /// one residual for all rows, so no block has a residual of its own (NaN), nor a worker (-1).
+  void publish_blocks(clock::time_point now) {
+    last_blocks_ = now;
+    const double elapsed = seconds_between(ctx_.t0, now);
+    const auto n = static_cast<std::size_t>(ctx_.prep.blocks);
+    ctx_.job.blocks.publish([&](block_progress& bp) {
+      bp.elapsed_seconds = elapsed;
+      bp.sweeps.assign(n, sweeps_);
+      bp.provisional_residual.assign(n, std::numeric_limits<double>::quiet_NaN());
+      bp.worker.assign(n, -1);
+    });
   }
 
   template <class Poll>
@@ -319,6 +353,7 @@ class sync_schedule final : public schedule {
   std::int64_t sweeps_ = 0;
   std::vector<double> scratch_;  // Jacobi's next iterate; block-Jacobi's frozen copy
   clock::time_point last_publish_{};
+  clock::time_point last_blocks_{};  // the last publication to the block board
 };
 
 }  // namespace

@@ -4,7 +4,8 @@
 /// Checks run by class, each over the whole matrix in row order, so the message names the first
 /// problem of the most basic class: shape, then non-finite entries, then the diagonal, then
 /// symmetry. Every check is O(nnz) (plus O(n) work space); the symmetry check transposes the
-/// pattern by counting (CSR -> CSC) and compares row i of A with row i of A^T.
+/// pattern by counting (CSR -> CSC) and compares row i of A with row i of A^T. Raw CSR arrays
+/// (csr_arrays) first have their structure checked, which Eigen guarantees by itself.
 
 #include "asor/validate.hpp"
 
@@ -12,6 +13,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,33 +38,42 @@ std::string pos(Eigen::Index i, Eigen::Index j) {
   return "(" + std::to_string(i) + ", " + std::to_string(j) + ")";
 }
 
-/// Row ranges of A, compressed or not.
+/// The rows of a square matrix in row-major storage: an Eigen matrix (compressed or not) or raw
+/// CSR arrays whose structure has been checked.
 struct rows_of {
-  const sparse_matrix& A;
-  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const { return A.outerIndexPtr()[i]; }
+  Eigen::Index n = 0;          ///< rows (= columns)
+  const int* outer = nullptr;  ///< row starts (n + 1 entries when compressed)
+  const int* nnz = nullptr;    ///< entries per row when not compressed, else null
+  const int* col = nullptr;
+  const double* val = nullptr;
+
+  static rows_of of(const sparse_matrix& A) {
+    return {A.rows(), A.outerIndexPtr(), A.innerNonZeroPtr(), A.innerIndexPtr(), A.valuePtr()};
+  }
+  [[nodiscard]] Eigen::Index rows() const { return n; }
+  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const { return outer[i]; }
   [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
-    const int* nnz = A.innerNonZeroPtr();
-    return nnz ? A.outerIndexPtr()[i] + nnz[i] : A.outerIndexPtr()[i + 1];
+    return nnz ? outer[i] + nnz[i] : outer[i + 1];
   }
 };
 
-void check_finite(const sparse_matrix& A, const rows_of& rows) {
-  const int* col = A.innerIndexPtr();
-  const double* val = A.valuePtr();
+void check_finite(const rows_of& A) {
+  const int* col = A.col;
+  const double* val = A.val;
   for (Eigen::Index i = 0; i < A.rows(); ++i) {
-    for (Eigen::Index k = rows.begin(i); k < rows.end(i); ++k) {
+    for (Eigen::Index k = A.begin(i); k < A.end(i); ++k) {
       if (std::isnan(val[k])) throw input_error("entry " + pos(i, col[k]) + " is NaN");
       if (std::isinf(val[k])) throw input_error("entry " + pos(i, col[k]) + " is Inf");
     }
   }
 }
 
-void check_diagonal(const sparse_matrix& A, const rows_of& rows) {
-  const int* col = A.innerIndexPtr();
-  const double* val = A.valuePtr();
+void check_diagonal(const rows_of& A) {
+  const int* col = A.col;
+  const double* val = A.val;
   for (Eigen::Index i = 0; i < A.rows(); ++i) {
     bool found = false;
-    for (Eigen::Index k = rows.begin(i); k < rows.end(i); ++k) {
+    for (Eigen::Index k = A.begin(i); k < A.end(i); ++k) {
       if (col[k] != i) continue;
       found = true;
       if (!(val[k] > 0.0)) {
@@ -74,15 +85,15 @@ void check_diagonal(const sparse_matrix& A, const rows_of& rows) {
   }
 }
 
-void check_symmetric(const sparse_matrix& A, const rows_of& rows, double tolerance) {
+void check_symmetric(const rows_of& A, double tolerance) {
   const auto n = static_cast<std::size_t>(A.rows());
-  const int* col = A.innerIndexPtr();
-  const double* val = A.valuePtr();
+  const int* col = A.col;
+  const double* val = A.val;
 
   // T = A^T in CSR (= A in CSC), by counting.
   std::vector<Eigen::Index> t_ptr(n + 1, 0);
   for (Eigen::Index i = 0; i < A.rows(); ++i) {
-    for (Eigen::Index k = rows.begin(i); k < rows.end(i); ++k) {
+    for (Eigen::Index k = A.begin(i); k < A.end(i); ++k) {
       ++t_ptr[static_cast<std::size_t>(col[k]) + 1];
     }
   }
@@ -91,7 +102,7 @@ void check_symmetric(const sparse_matrix& A, const rows_of& rows, double toleran
   std::vector<int> t_col(static_cast<std::size_t>(t_ptr[n]));
   std::vector<double> t_val(t_col.size());
   for (Eigen::Index i = 0; i < A.rows(); ++i) {
-    for (Eigen::Index k = rows.begin(i); k < rows.end(i); ++k) {
+    for (Eigen::Index k = A.begin(i); k < A.end(i); ++k) {
       const auto slot = static_cast<std::size_t>(cursor[static_cast<std::size_t>(col[k])]++);
       t_col[slot] = static_cast<int>(i);
       t_val[slot] = val[k];
@@ -116,7 +127,7 @@ void check_symmetric(const sparse_matrix& A, const rows_of& rows, double toleran
     }
   };
   for (Eigen::Index i = 0; i < A.rows(); ++i) {
-    for (Eigen::Index k = rows.begin(i); k < rows.end(i); ++k) {
+    for (Eigen::Index k = A.begin(i); k < A.end(i); ++k) {
       const auto j = static_cast<std::size_t>(col[k]);
       work[j] = val[k];
       mark_a[j] = i;
@@ -130,7 +141,7 @@ void check_symmetric(const sparse_matrix& A, const rows_of& rows, double toleran
       consider(i, static_cast<Eigen::Index>(j), aij, t_val[static_cast<std::size_t>(k)]);
     }
     // entries (i, j), j < i, of A whose mirror (j, i) is not stored
-    for (Eigen::Index k = rows.begin(i); k < rows.end(i); ++k) {
+    for (Eigen::Index k = A.begin(i); k < A.end(i); ++k) {
       const auto j = static_cast<std::size_t>(col[k]);
       if (static_cast<Eigen::Index>(j) >= i || mark_t[j] == i) continue;
       consider(i, static_cast<Eigen::Index>(j), val[k], 0.0);
@@ -143,33 +154,97 @@ void check_symmetric(const sparse_matrix& A, const rows_of& rows, double toleran
   }
 }
 
+void check_shape(std::int64_t rows, std::int64_t cols) {
+  if (rows == 0 || cols == 0) {
+    if (rows == cols) throw input_error("matrix is empty (0 x 0)");
+  }
+  if (rows != cols) {
+    throw input_error("matrix is not square (" + std::to_string(rows) + " x " +
+                      std::to_string(cols) + ")");
+  }
+}
+
+void check_values(const rows_of& rows, const validation_options& options) {
+  check_finite(rows);
+  check_diagonal(rows);
+  if (options.require_symmetric) check_symmetric(rows, options.symmetry_tolerance);
+}
+
+/// The structure of raw CSR arrays of a square n x n matrix: what Eigen guarantees by itself.
+void check_structure(const csr_arrays& A) {
+  const auto n = static_cast<std::size_t>(A.rows);
+  if (A.row_ptr.size() != n + 1) {
+    throw input_error("row pointer has " + std::to_string(A.row_ptr.size()) +
+                      " entries, expected rows + 1 = " + std::to_string(n + 1));
+  }
+  if (A.col_idx.size() != A.values.size()) {
+    throw input_error("there are " + std::to_string(A.col_idx.size()) + " column indices but " +
+                      std::to_string(A.values.size()) + " values");
+  }
+  if (A.row_ptr[0] != 0) {
+    throw input_error("row pointer starts at " + std::to_string(A.row_ptr[0]) + ", not 0");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (A.row_ptr[i + 1] < A.row_ptr[i]) {
+      throw input_error("row pointer decreases at row " + std::to_string(i) + " (from " +
+                        std::to_string(A.row_ptr[i]) + " to " + std::to_string(A.row_ptr[i + 1]) +
+                        ")");
+    }
+  }
+  if (static_cast<std::size_t>(A.row_ptr[n]) != A.values.size()) {
+    throw input_error("row pointer ends at " + std::to_string(A.row_ptr[n]) + ", but there are " +
+                      std::to_string(A.values.size()) + " entries");
+  }
+  std::vector<std::size_t> seen_in(n, n);  // seen_in[j] == i: row i has an entry in column j
+  for (std::size_t i = 0; i < n; ++i) {
+    for (auto k = static_cast<std::size_t>(A.row_ptr[i]);
+         k < static_cast<std::size_t>(A.row_ptr[i + 1]); ++k) {
+      const int j = A.col_idx[k];
+      if (j < 0 || static_cast<std::size_t>(j) >= n) {
+        throw input_error("entry " + std::to_string(k) + " (row " + std::to_string(i) +
+                          ") has column index " + std::to_string(j) + ", outside [0, " +
+                          std::to_string(n) + ")");
+      }
+      if (seen_in[static_cast<std::size_t>(j)] == i) {
+        throw input_error("entry " + pos(static_cast<Eigen::Index>(i), j) + " is stored twice");
+      }
+      seen_in[static_cast<std::size_t>(j)] = i;
+    }
+  }
+}
+
 }  // namespace
 
 void validate_matrix(const sparse_matrix& A, const validation_options& options) {
-  if (A.rows() == 0 || A.cols() == 0) {
-    if (A.rows() == A.cols()) throw input_error("matrix is empty (0 x 0)");
+  check_shape(A.rows(), A.cols());
+  check_values(rows_of::of(A), options);
+}
+
+void validate_matrix(const csr_arrays& A, const validation_options& options) {
+  check_shape(A.rows, A.cols);
+  check_structure(A);
+  check_values({static_cast<Eigen::Index>(A.rows), A.row_ptr.data(), nullptr, A.col_idx.data(),
+                A.values.data()},
+               options);
+}
+
+void validate_rhs(std::int64_t rows, std::span<const double> b) {
+  if (static_cast<std::int64_t>(b.size()) != rows) {
+    throw input_error("right-hand side has " + std::to_string(b.size()) + " entries, matrix has " +
+                      std::to_string(rows) + " rows");
   }
-  if (A.rows() != A.cols()) {
-    throw input_error("matrix is not square (" + std::to_string(A.rows()) + " x " +
-                      std::to_string(A.cols()) + ")");
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (std::isnan(b[i])) {
+      throw input_error("right-hand side entry " + std::to_string(i) + " is NaN");
+    }
+    if (std::isinf(b[i])) {
+      throw input_error("right-hand side entry " + std::to_string(i) + " is Inf");
+    }
   }
-  const rows_of rows{A};
-  check_finite(A, rows);
-  check_diagonal(A, rows);
-  if (options.require_symmetric) check_symmetric(A, rows, options.symmetry_tolerance);
 }
 
 void validate_rhs(const sparse_matrix& A, const vector& b) {
-  if (b.size() != A.rows()) {
-    throw input_error("right-hand side has " + std::to_string(b.size()) + " entries, matrix has " +
-                      std::to_string(A.rows()) + " rows");
-  }
-  for (Eigen::Index i = 0; i < b.size(); ++i) {
-    if (std::isnan(b[i]))
-      throw input_error("right-hand side entry " + std::to_string(i) + " is NaN");
-    if (std::isinf(b[i]))
-      throw input_error("right-hand side entry " + std::to_string(i) + " is Inf");
-  }
+  validate_rhs(A.rows(), {b.data(), static_cast<std::size_t>(b.size())});
 }
 
 }  // namespace asor

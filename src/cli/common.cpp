@@ -4,11 +4,17 @@
 #include "cli/common.hpp"
 
 #include <omp.h>
+#include <sys/resource.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -28,21 +34,24 @@ namespace asor::cli {
 
 namespace {
 
-volatile std::sig_atomic_t interrupt_flag = 0;
+/// Set by the first interrupt. An atomic test-and-set, not a flag read then written: the two
+/// signals of a process may be handled at once on two threads (the mask of the handler blocks
+/// the other signal on its own thread only), and both saw "not yet" (seen under ThreadSanitizer:
+/// SIGINT and SIGTERM back to back made one cancel and no end). atomic_flag is lock-free, so
+/// async-signal-safe.
+std::atomic_flag interrupt_flag = ATOMIC_FLAG_INIT;
 
 /// The first interrupt sets the flag; the next one, of either kind, restores the default action
 /// and raises itself again: delivered when this handler returns, it ends the process. Only
 /// async-signal-safe calls (sigaction, raise).
 extern "C" void on_interrupt(int signal) {
-  if (interrupt_flag != 0) {
+  if (interrupt_flag.test_and_set()) {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     sigaction(signal, &dfl, nullptr);
     raise(signal);
-    return;
   }
-  interrupt_flag = 1;
 }
 
 /// \throws input_error when \p path does not name a readable regular file.
@@ -209,7 +218,8 @@ void add_solver_flags(CLI::App& app, solver_flags& flags) {
       ->check(CLI::IsMember({"forward", "backward", "symmetric"}))
       ->capture_default_str();
   app.add_option("--omega", flags.omega,
-                 "Relaxation factor in (0, 2), or 'auto' to estimate it (Jacobi: the weight)")
+                 "Relaxation factor in (0, 2), kept as given, or 'auto': estimated for the method "
+                 "(Jacobi: the weight; see asor info)")
       ->capture_default_str();
   app.add_option("--blocks", flags.blocks,
                  "Row blocks (0 = one per thread for synchronous methods, 4 per thread for async)")
@@ -333,30 +343,6 @@ std::string base_name(const std::string& path) {
   return name.empty() ? path : name;
 }
 
-std::string sci(double v, int digits) {
-  if (std::isnan(v)) return "n/a";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*e", digits, v);
-  return buf;
-}
-
-std::string duration(double seconds) {
-  if (std::isnan(seconds)) return "n/a";
-  char buf[64];
-  const double a = std::fabs(seconds);
-  if (a < 1e-3) {
-    std::snprintf(buf, sizeof buf, "%.0f us", seconds * 1e6);
-  } else if (a < 1e-1) {
-    std::snprintf(buf, sizeof buf, "%.4f s", seconds);
-  } else if (a < 100) {
-    std::snprintf(buf, sizeof buf, "%.3f s", seconds);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.0f s", seconds);
-  }
-  return buf;
-}
-
 time_unit unit_for(double largest_seconds) noexcept {
   time_unit u;
   const double a = std::isfinite(largest_seconds) ? std::fabs(largest_seconds) : 0.0;
@@ -411,8 +397,8 @@ interrupt_guard::interrupt_guard() : previous_(std::make_unique<saved>()) {
   struct sigaction sa {};
   sa.sa_handler = &on_interrupt;
   sigemptyset(&sa.sa_mask);
-  // Both signals blocked while either handler runs: two interrupts at once still make one
-  // cancel and one end, in that order.
+  // Both signals blocked while either handler runs on a thread; on two threads at once, the
+  // flag's test-and-set still makes one of them the cancel and the other the end.
   sigaddset(&sa.sa_mask, SIGINT);
   sigaddset(&sa.sa_mask, SIGTERM);
   sigaction(SIGINT, &sa, &previous_->int_action);
@@ -424,7 +410,18 @@ interrupt_guard::~interrupt_guard() {
   sigaction(SIGTERM, &previous_->term_action, nullptr);
 }
 
-bool interrupted() noexcept { return interrupt_flag != 0; }
+bool interrupted() noexcept { return interrupt_flag.test(); }
+
+void share_malloc_arena_under_an_address_limit() noexcept {
+#if defined(__GLIBC__)
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.arena_max") != nullptr) return;
+  mallopt(M_ARENA_MAX, 1);
+#endif
+}
 
 void add_progress_flags(CLI::App& app, bool& on, bool& off, bool& quiet,
                         const std::string& quiet_help) {

@@ -17,6 +17,7 @@
 #include "asor/matrix.hpp"
 #include "asor/options.hpp"
 #include "asor/reference.hpp"
+#include "report/text.hpp"
 
 namespace asor::cli {
 
@@ -92,7 +93,7 @@ const std::string& system_in_memory() noexcept;
 struct solver_flags {
   std::string method = "async";
   std::string direction = "forward";
-  std::string omega = "1";
+  std::string omega = "auto";
   std::string fallback = "none";
   std::string ordering = "auto";
   int threads = 0;  ///< 0 = asor::default_threads()
@@ -133,10 +134,10 @@ std::optional<reference_solver> parse_reference(const std::string& name);
 
 /// \returns the last component of \p path ("dir/gr_30_30.mtx" -> "gr_30_30.mtx").
 std::string base_name(const std::string& path);
-/// \returns \p v in scientific notation with \p digits digits after the point ("8.1e-09").
-std::string sci(double v, int digits = 1);
-/// \returns \p seconds with a readable unit ("0.0123 s", "45 us", "2.1 ms").
-std::string duration(double seconds);
+/// \returns \p v in scientific notation ("8.1e-09"), \p seconds with a readable unit ("0.0123 s"):
+/// shared with the Python module (src/report/text.hpp).
+using reporting::duration;
+using reporting::sci;
 
 /// \brief One unit and one number of decimals for a set of times shown together (a table
 /// column, a line): "one unit per column".
@@ -179,5 +180,13 @@ class interrupt_guard {
 
 /// \returns whether an interrupt arrived while an interrupt_guard was alive.
 bool interrupted() noexcept;
+
+/// \brief Call first thing in main: under an address-space limit (`ulimit -v`, RLIMIT_AS) the
+/// threads share glibc's main malloc arena, unless MALLOC_ARENA_MAX (or its GLIBC_TUNABLES form)
+/// says otherwise. Each further arena reserves 64 MiB of address space, 128 MiB while it aligns;
+/// a solve's threads raced for it with the stacks of the threads libgomp was starting, and
+/// libgomp ends the process when a stack cannot be had ("Thread creation failed"). The sweeps
+/// do not allocate, so one arena costs a solve nothing measurable.
+void share_malloc_arena_under_an_address_limit() noexcept;
 
 }  // namespace asor::cli

@@ -24,6 +24,7 @@
 #include "cli/output.hpp"
 #include "cli/plot.hpp"
 #include "cli/progress_line.hpp"
+#include "cli/serve.hpp"
 
 namespace asor::cli {
 
@@ -49,6 +50,7 @@ struct compare_args {
   bool progress_on = false;
   bool progress_off = false;
   bool quiet = false;
+  serve_flags serve;
 };
 
 /// \brief A residual curve: the estimate over time, and the verified true residuals.
@@ -577,6 +579,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
   }
 
   std::optional<interrupt_guard> interrupts(std::in_place);  // reset when the solves are done
+  const auto monitor = start_monitor(a.serve, "asor compare " + base_name(a.matrix));
   const bool show = progress_wanted(a.progress_on, a.progress_off || a.quiet);
   const std::size_t total = configs.size() * static_cast<std::size_t>(a.repeat);
   std::size_t done = 0;
@@ -619,7 +622,8 @@ int run_compare(const compare_args& a, const global_flags& global) {
       line.show("starting");
       vector x = vector::Zero(n);
       solve_report rep = solve_watched(*raw, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                                       {x.data(), static_cast<std::size_t>(x.size())}, line);
+                                       {x.data(), static_cast<std::size_t>(x.size())}, line,
+                                       monitor.get(), prefix);
       line.finish();
       log()->info("{} x{} #{}: {} in {:.4g} s, {} sweeps, true residual {:.3g}", label(c.m),
                   c.threads, r + 1, to_string(rep.reason), rep.solve_seconds, rep.sweeps.min,
@@ -630,7 +634,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
       rep.provisional.shrink_to_fit();
       record.report = std::move(rep);
       c.runs.push_back(std::move(record));
-      if (interrupted()) stopped = true;
+      if (interrupted() || (monitor && monitor->cancel_requested())) stopped = true;
     }
   }
   interrupts.reset();
@@ -645,6 +649,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
     draw_plot(*plotter, pretty_json(report), plot_out);
     if (table) std::printf("plot: %s\n", plot_out.path().c_str());
   }
+  finish_monitor(monitor.get(), a.serve, a.quiet);
   const bool all = !stopped && std::all_of(configs.begin(), configs.end(),
                                            [](const auto& c) { return c.all_converged(); });
   return all ? exit_ok : exit_not_converged;
@@ -681,6 +686,7 @@ subcommand add_compare(CLI::App& parent, const global_flags& global) {
                   "extension ('-': PNG on stdout)");
   add_progress_flags(*app, args->progress_on, args->progress_off, args->quiet,
                      "No tables on stdout, no progress line, only errors on stderr");
+  add_serve_flags(*app, args->serve);
   return {app, [args, &global] { return run_compare(*args, global); }};
 }
 

@@ -114,6 +114,7 @@ int run_and_report(int argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace asor::cli;
   guard_standard_streams();
+  share_malloc_arena_under_an_address_limit();
   int code = run_and_report(argc, argv);
   // Results written to stdout and lost (a full disk, a closed descriptor) are an output error.
   try {

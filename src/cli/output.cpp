@@ -158,6 +158,24 @@ void write_checked(std::FILE* f, const std::string& name,
   }
 }
 
+/// Writes through \p f, or, for \p gzip, through a gzip stream on \p fd (the same file), which is
+/// closed and checked here; \p f stays open for the caller.
+void write_body(std::FILE* f, int fd, bool gzip, const std::string& name,
+                const std::function<void(std::FILE*, const std::string&)>& write) {
+  if (!gzip) {
+    write_checked(f, name, write);
+    return;
+  }
+  std::FILE* g = open_gzip_stream(fd, name);
+  try {
+    write_checked(g, name, write);
+  } catch (...) {
+    std::fclose(g);
+    throw;
+  }
+  if (std::fclose(g) != 0) cannot_write(name, errno_text(errno));
+}
+
 /// Copies the file at \p from to \p to (stdout, a device, a FIFO), checking every write.
 void copy_to(const std::string& from, std::FILE* to, const std::string& name) {
   std::FILE* in = std::fopen(from.c_str(), "rb");
@@ -286,18 +304,7 @@ void output_file::write(const std::function<void(std::FILE*, const std::string&)
     std::FILE* f = std::fopen(path_.c_str(), "w");
     if (f == nullptr) cannot_write(path_, errno_text(errno));
     try {
-      if (gzip) {
-        std::FILE* g = open_gzip_stream(::fileno(f), path_);
-        try {
-          write_checked(g, path_, write);
-        } catch (...) {
-          std::fclose(g);
-          throw;
-        }
-        if (std::fclose(g) != 0) cannot_write(path_, errno_text(errno));
-      } else {
-        write_checked(f, path_, write);
-      }
+      write_body(f, ::fileno(f), gzip, path_, write);
     } catch (...) {
       std::fclose(f);
       throw;
@@ -316,18 +323,7 @@ void output_file::write(const std::function<void(std::FILE*, const std::string&)
   if (f == nullptr) cannot_write(path_, errno_text(errno));
   const int fd = tmp.take_fd();
   try {
-    if (gzip) {
-      std::FILE* g = open_gzip_stream(fd, path_);
-      try {
-        write_checked(g, path_, write);
-      } catch (...) {
-        std::fclose(g);
-        throw;
-      }
-      if (std::fclose(g) != 0) cannot_write(path_, errno_text(errno));
-    } else {
-      write_checked(f, path_, write);
-    }
+    write_body(f, fd, gzip, path_, write);
     // On disk before it replaces the old file: a full disk or a quota shows here at the latest.
     if (::fsync(fd) != 0) cannot_write(path_, errno_text(errno));
   } catch (...) {

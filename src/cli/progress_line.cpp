@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cli/common.hpp"
+#include "web/monitor_server.hpp"
 
 namespace asor::cli {
 
@@ -43,9 +44,10 @@ void progress_line::update(const progress& p) {
   std::string text = prefix_;
   char buf[256];
   const bool budget = max_sweeps_ < std::numeric_limits<std::int64_t>::max();
-  std::snprintf(buf, sizeof buf, "sweeps %lld%s%s  est %s -> tol %s  %s sweeps/s  elapsed %s",
+  std::snprintf(buf, sizeof buf,
+                "sweeps %lld%s%s  omega %.4f  est %s -> tol %s  %s sweeps/s  elapsed %s",
                 static_cast<long long>(p.min_sweeps), budget ? " of " : "",
-                budget ? std::to_string(max_sweeps_).c_str() : "", sci(est).c_str(),
+                budget ? std::to_string(max_sweeps_).c_str() : "", p.omega, sci(est).c_str(),
                 sci(tolerance_, 0).c_str(), sci(p.sweeps_per_second).c_str(),
                 duration(p.elapsed_seconds).c_str());
   text += buf;
@@ -118,8 +120,12 @@ void progress_line::finish() {
 }
 
 solve_report solve_watched(engine& eng, std::span<const double> b, std::span<double> x,
-                           progress_line& line) {
+                           progress_line& line, web::monitor_server* monitor,
+                           const std::string& run_label) {
   const solve_handle h = eng.submit(b, x);
+  // Declared after h: detaches (taking the final state) before h goes.
+  web::monitor_server::attachment watched;
+  if (monitor != nullptr) watched = monitor->attach(h, web::describe_run(eng.options(), run_label));
   while (!h.wait_for(std::chrono::milliseconds(50))) {
     if (interrupted()) h.cancel();
     if (const auto p = h.progress()) line.update(*p);

@@ -13,6 +13,10 @@
 #include "asor/progress.hpp"
 #include "asor/report.hpp"
 
+namespace asor::web {
+class monitor_server;
+}  // namespace asor::web
+
 namespace asor::cli {
 
 /// \brief Whether the progress line should be drawn: \p forced_on (--progress) wins, then
@@ -67,9 +71,11 @@ class progress_line {
 
 /// \brief Runs one solve on \p eng in the background and watches it from the calling thread:
 /// redraws \p line from the solve's newest snapshot and cancels the solve when an interrupt
-/// (SIGINT, SIGTERM) arrives, every 50 ms. The solve never waits for the terminal.
+/// (SIGINT, SIGTERM) arrives, every 50 ms. The solve never waits for the terminal. With a
+/// \p monitor (--serve), the monitor watches the solve too, labelled \p run_label.
 /// \returns the report. \throws what ended the solve when it failed.
 solve_report solve_watched(engine& eng, std::span<const double> b, std::span<double> x,
-                           progress_line& line);
+                           progress_line& line, web::monitor_server* monitor = nullptr,
+                           const std::string& run_label = {});
 
 }  // namespace asor::cli

@@ -21,6 +21,7 @@
 #include "cli/json_report.hpp"
 #include "cli/output.hpp"
 #include "cli/progress_line.hpp"
+#include "cli/serve.hpp"
 
 namespace asor::cli {
 
@@ -40,6 +41,7 @@ struct solve_args {
   bool progress_on = false;
   bool progress_off = false;
   bool quiet = false;
+  serve_flags serve;
 };
 
 bool is_sequential(method m) { return m == method::sor || m == method::ssor; }
@@ -51,9 +53,11 @@ std::string plural(long long count, const char* word) {
 
 std::string omega_text(const solve_report& r) {
   char buf[128];
-  if (r.omega_auto) {
-    std::snprintf(buf, sizeof buf, "%.3f = auto from Jacobi rho %.4f", r.omega,
-                  r.estimated_jacobi_rho);
+  if (r.omega_auto && !r.omega_history.empty()) {
+    std::snprintf(buf, sizeof buf, "%.4f = auto, adapted from %.4f (%zu change%s)", r.omega,
+                  r.initial_omega, r.omega_history.size(), r.omega_history.size() == 1 ? "" : "s");
+  } else if (r.omega_auto) {
+    std::snprintf(buf, sizeof buf, "%.3f = auto", r.omega);
   } else {
     std::snprintf(buf, sizeof buf, "%.3f", r.omega);
   }
@@ -103,6 +107,16 @@ std::size_t write_history(const output_file& out, const solve_report& r) {
     double block_residual;
     double global_residual;
     double verified;
+    double omega;
+  };
+  // The factor in effect at a sweep count: the start, then each change of the omega history.
+  const auto omega_at = [&r](std::int64_t sweep) {
+    double w = r.initial_omega;
+    for (const auto& c : r.omega_history) {
+      if (c.sweep > sweep) break;
+      w = c.to;
+    }
+    return w;
   };
   std::vector<row> rows;
   const double bnorm = r.rhs_norm > 0 ? r.rhs_norm : 1.0;
@@ -111,12 +125,13 @@ std::size_t write_history(const output_file& out, const solve_report& r) {
     rows.push_back({p.result.seconds, std::to_string(p.result.block),
                     static_cast<long long>(p.result.sweeps),
                     std::sqrt(p.result.provisional_residual_sq) / bnorm,
-                    p.global_provisional_residual, std::nan("")});
+                    p.global_provisional_residual, std::nan(""), omega_at(p.result.sweeps)});
   }
   for (const auto& h : r.history) {
     if (per_block && std::isnan(h.verified_residual)) continue;
     rows.push_back({h.seconds, "all", static_cast<long long>(h.sweeps), h.provisional_residual,
-                    h.provisional_residual, h.verified_residual});
+                    h.provisional_residual, h.verified_residual,
+                    std::isnan(h.omega) ? omega_at(h.sweeps) : h.omega});
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const row& a, const row& b) { return a.seconds < b.seconds; });
@@ -127,11 +142,11 @@ std::size_t write_history(const output_file& out, const solve_report& r) {
     return std::string(buf);
   };
   out.write([&](std::FILE* f, const std::string&) {
-    std::fputs("seconds,block,sweep,block_residual,global_residual,verified_residual\n", f);
+    std::fputs("seconds,block,sweep,block_residual,global_residual,verified_residual,omega\n", f);
     for (const auto& w : rows) {
-      std::fprintf(f, "%.9g,%s,%lld,%s,%s,%s\n", w.seconds, w.block.c_str(), w.sweep,
+      std::fprintf(f, "%.9g,%s,%lld,%s,%s,%s,%s\n", w.seconds, w.block.c_str(), w.sweep,
                    num(w.block_residual).c_str(), num(w.global_residual).c_str(),
-                   num(w.verified).c_str());
+                   num(w.verified).c_str(), num(w.omega).c_str());
     }
   });
   return rows.size();
@@ -144,7 +159,7 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
               static_cast<long long>(o.nnz));
   std::printf("method     %s\n", method_text(r, o.local_sweeps).c_str());
   std::printf("status     %s (%s)\n", std::string(to_string(r.reason)).c_str(),
-              stop_sentence(r, o.max_sweeps, o.time_limit).c_str());
+              stop_sentence(r, o.max_sweeps, o.time_limit, o.cancelled_by).c_str());
   std::printf("sweeps     min %lld  mean %.1f  max %lld\n", static_cast<long long>(r.sweeps.min),
               r.sweeps.mean, static_cast<long long>(r.sweeps.max));
   std::printf("residual   true %s, provisional estimate %s, %s", sci(r.relative_residual).c_str(),
@@ -247,6 +262,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   progress_line line(progress_wanted(a.progress_on, a.progress_off || a.quiet),
                      options.stop.tolerance, std::string(to_string(options.method)) + "  ",
                      options.stop.time_limit_seconds, options.stop.max_sweeps);
+  const auto monitor = start_monitor(a.serve, "asor solve " + base_name(a.matrix));
 
   log()->info("solving with {} on {} threads, tol {:g}", to_string(options.method), options.threads,
               options.stop.tolerance);
@@ -254,7 +270,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   {
     const interrupt_guard interrupts;  // the previous handlers come back when the solve returns
     o.report = solve_watched(*eng, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                             {x.data(), static_cast<std::size_t>(x.size())}, line);
+                             {x.data(), static_cast<std::size_t>(x.size())}, line, monitor.get());
   }
   line.finish();
   const solve_report& r = o.report;
@@ -268,6 +284,10 @@ int run_solve(const solve_args& a, const global_flags& global) {
   o.max_sweeps = options.stop.max_sweeps;
   o.time_limit = options.stop.time_limit_seconds;
   o.local_sweeps = options.local_sweeps;
+  if (r.reason == stop_reason::cancelled && !interrupted() && monitor &&
+      monitor->cancel_requested()) {
+    o.cancelled_by = "the monitor page's Cancel";
+  }
   if (sys.b_generated) {
     const vector ones = vector::Ones(n);
     o.error_vs_ones = (x - ones).norm() / ones.norm();
@@ -303,6 +323,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   }
   if (json_out.wanted()) write_json(solve_json(o), json_out);
   if (summary) print_summary(o, history_rows);
+  finish_monitor(monitor.get(), a.serve, a.quiet);
   return r.converged() ? exit_ok : exit_not_converged;
 }
 
@@ -334,6 +355,7 @@ subcommand add_solve(CLI::App& parent, const global_flags& global) {
   app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
   add_progress_flags(*app, args->progress_on, args->progress_off, args->quiet,
                      "No summary on stdout, no progress line, only errors on stderr");
+  add_serve_flags(*app, args->serve);
   return {app, [args, &global] { return run_solve(*args, global); }};
 }
 

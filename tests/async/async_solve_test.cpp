@@ -385,6 +385,62 @@ TEST(AsyncDivergence, IndefiniteMatrixIsDetectedAndFallbackReported) {
   EXPECT_LT(r.sweeps.min, 100000) << "divergence must be detected within a bounded number";
 }
 
+TEST(AsyncDivergence, AutoBacksOmegaOffAndConvergesWhereTheEstimatesOmegaDiverges) {
+  const watchdog dog(120s);
+  // bcsstk01 is SPD but not an H-matrix: block-Jacobi SOR on 2 blocks diverges at the estimate's
+  // omega (1.89). Under auto the driver backs omega off and restarts from the last verified x
+  // instead of reporting the divergence (issue 11: "do not fail").
+  const system sys(io::read_matrix(std::string(ASOR_TEST_DATA_DIR) + "/bcsstk01.mtx"));
+  solver_options o = options_for(method::block_jacobi);
+  o.omega = std::nullopt;
+  o.stop.tolerance = 1e-12;
+  o.stop.max_sweeps = 400000;
+  engine e(sys.view(), o);
+  vector x = vector::Zero(sys.A.rows());
+  const solve_report r = sys.solve(e, x);
+  ASSERT_EQ(r.reason, stop_reason::converged) << to_string(r.reason);
+  const vector x_ref = ldlt_solution(sys.A, sys.b);
+  EXPECT_LT((x - x_ref).norm() / x_ref.norm(), 1e-5);
+  EXPECT_FALSE(r.fallback_used);
+  ASSERT_FALSE(r.omega_history.empty());
+  EXPECT_EQ(r.omega_history.front().from, r.initial_omega);
+  EXPECT_EQ(r.omega_history.front().why,
+            "backed off: diverged (the stopping rule's divergence test); restarted from the last "
+            "verified x");
+  for (const omega_update& c : r.omega_history) EXPECT_LT(c.to, c.from) << c.why;
+  EXPECT_EQ(r.omega, r.omega_history.back().to);
+  EXPECT_LT(r.omega, r.initial_omega);
+}
+
+TEST(AsyncDivergence, AutoOnAnIndefiniteMatrixStillEndsDivergedAtTheFloor) {
+  const watchdog dog(120s);
+  // Eigenvalues 3 and -1: SOR diverges at every omega, so backing off reaches the floor (0.5)
+  // and the divergence then stands, within a bounded number of sweeps.
+  std::vector<Eigen::Triplet<double>> t;
+  const int n = 64;
+  for (int i = 0; i < n; i += 2) {
+    t.emplace_back(i, i, 1.0);
+    t.emplace_back(i + 1, i + 1, 1.0);
+    t.emplace_back(i, i + 1, 2.0);
+    t.emplace_back(i + 1, i, 2.0);
+  }
+  sparse_matrix A(n, n);
+  A.setFromTriplets(t.begin(), t.end());
+  const system sys(A);
+  for (const method m : {method::async, method::block_jacobi}) {
+    solver_options o = options_for(m);
+    o.omega = std::nullopt;
+    o.stop.max_sweeps = 400000;
+    engine e(sys.view(), o);
+    vector x = vector::Zero(n);
+    const solve_report r = sys.solve(e, x);
+    EXPECT_EQ(r.reason, stop_reason::diverged) << to_string(m);
+    EXPECT_FALSE(r.omega_history.empty()) << to_string(m);
+    EXPECT_EQ(r.omega, 0.5) << to_string(m);
+    EXPECT_LT(r.sweeps.min, 400000) << to_string(m);
+  }
+}
+
 }  // namespace
 }  // namespace asor::test
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -90,5 +92,38 @@ struct system {
   std::vector<double> inv;
   vector b;
 };
+
+/// \returns the options of the suites parameterized over methods: 2 threads (8 blocks for async,
+/// 2 for block-Jacobi), omega 1, tolerance 1e-8, no sweep budget to speak of, a 60 s limit.
+inline solver_options options_for(method m) {
+  solver_options o;
+  o.method = m;
+  o.threads = 2;
+  o.blocks = m == method::async ? 8 : (m == method::block_jacobi ? 2 : 0);
+  o.omega = 1.0;
+  o.stop.tolerance = 1e-8;
+  o.stop.max_sweeps = 1000000000;
+  o.stop.time_limit_seconds = 60;
+  return o;
+}
+
+/// \returns \p v as the span the engine takes.
+inline std::span<const double> span_of(const vector& v) {
+  return {v.data(), static_cast<std::size_t>(v.size())};
+}
+inline std::span<double> span_of(vector& v) {
+  return {v.data(), static_cast<std::size_t>(v.size())};
+}
+
+/// Every method, in the tool's order: the parameters of the suites that run on all of them.
+inline constexpr method every_method[] = {method::sor,        method::ssor,         method::jacobi,
+                                          method::multicolor, method::block_jacobi, method::async};
+
+/// \returns the method as a test name ("block_jacobi"), for suites parameterized over methods.
+inline std::string name_of(const ::testing::TestParamInfo<method>& info) {
+  std::string n(to_string(info.param));
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
 
 }  // namespace asor::test

@@ -9,10 +9,12 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "asor/job.hpp"
 #include "async_test_support.hpp"
@@ -22,18 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
-
-solver_options options_for(method m) {
-  solver_options o;
-  o.method = m;
-  o.threads = 2;
-  o.blocks = m == method::async ? 8 : (m == method::block_jacobi ? 2 : 0);
-  o.omega = 1.0;
-  o.stop.tolerance = 1e-8;
-  o.stop.max_sweeps = 1000000000;
-  o.stop.time_limit_seconds = 60;
-  return o;
-}
 
 /// Blocks until \p h has published its first snapshot: relaxation is under way (preparation
 /// done), so a cancel now stops workers, not the preparation.
@@ -51,23 +41,9 @@ double seconds_since(steady::time_point t0) {
   return std::chrono::duration<double>(steady::now() - t0).count();
 }
 
-std::span<const double> span_of(const vector& v) {
-  return {v.data(), static_cast<std::size_t>(v.size())};
-}
-std::span<double> span_of(vector& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
-
 class EngineContract : public ::testing::TestWithParam<method> {};
 
-std::string name_of(const ::testing::TestParamInfo<method>& info) {
-  std::string n(to_string(info.param));
-  std::replace(n.begin(), n.end(), '-', '_');
-  return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(Methods, EngineContract,
-                         ::testing::Values(method::sor, method::ssor, method::jacobi,
-                                           method::multicolor, method::block_jacobi, method::async),
-                         name_of);
+INSTANTIATE_TEST_SUITE_P(Methods, EngineContract, ::testing::ValuesIn(every_method), name_of);
 
 // Finding 1: a callback that sleeps 2 s must not keep a 0.2 s time limit from stopping the
 // workers: the relaxation ends near 0.2 s; solve() returns after the callback, as documented.
@@ -215,6 +191,44 @@ TEST_P(EngineContract, PipelinedSolveConvergesVerified) {
   EXPECT_EQ(r.reason, stop_reason::converged) << to_string(r.reason);
   EXPECT_LE(sys.true_residual(x), 1e-8);
   EXPECT_EQ(r.pipeline_sweeps, m == method::ssor ? 1 : (m == method::block_jacobi ? 2 : 4));
+}
+
+// A budget that runs out on an x within the tolerance is converged (docs/termination.md, rule 3):
+// the final residual is a true residual of a quiescent x, as a verification's. Each budget up to
+// the sweeps of a free run: converged exactly when the returned x passes. A sweep's estimate is the
+// residual before its updates, a sweep behind x: on the sequential schedules the budget one short
+// of the free run's sweeps ends within the tolerance (it said max_sweeps before).
+TEST_P(EngineContract, ABudgetEndingWithinTheToleranceIsConverged) {
+  const watchdog dog(60s);
+  const system sys(poisson2d(16));
+  solver_options o = options_for(GetParam());
+  o.stop.tolerance = 1e-6;
+  vector x = vector::Zero(sys.A.rows());
+  engine free_run(sys.view(), o);
+  const solve_report full = sys.solve(free_run, x);
+  ASSERT_EQ(full.reason, stop_reason::converged) << to_string(full.reason);
+  int converged_within_a_budget = 0;
+  for (std::int64_t budget = std::max<std::int64_t>(1, full.sweeps.min - 3);
+       budget <= full.sweeps.min; ++budget) {
+    SCOPED_TRACE("budget " + std::to_string(budget) + " of " + std::to_string(full.sweeps.min));
+    o.stop.max_sweeps = budget;
+    engine e(sys.view(), o);
+    vector y = vector::Zero(sys.A.rows());
+    const solve_report r = sys.solve(e, y);
+    ASSERT_TRUE(r.reason == stop_reason::converged || r.reason == stop_reason::max_sweeps)
+        << to_string(r.reason);
+    EXPECT_EQ(r.reason == stop_reason::converged, r.relative_residual <= o.stop.tolerance)
+        << to_string(r.reason) << ", true residual " << r.relative_residual;
+    EXPECT_NEAR(sys.true_residual(y), r.relative_residual, 1e-3 * o.stop.tolerance);
+    EXPECT_LE(r.sweeps.max, budget);
+    if (r.reason == stop_reason::converged && budget < full.sweeps.min) {
+      ++converged_within_a_budget;
+      EXPECT_GE(r.verifications, 1);
+    }
+  }
+  if (GetParam() != method::async) {
+    EXPECT_GT(converged_within_a_budget, 0);
+  }
 }
 
 // Finding 2: a 10-row system with a budget of 1 sweep.
@@ -428,6 +442,56 @@ TEST_P(EngineContract, HandleLikeAFuture) {
   EXPECT_TRUE(p->all_blocks_reported);
   EXPECT_EQ(p->min_sweeps, r1.sweeps.min);
   EXPECT_LE(sys.true_residual(x), 1e-8);
+}
+
+// on_ready: each notification runs once, in order, after the end (ready() is already true), on
+// the engine's thread; one registered after the end runs at once on the caller's thread; a
+// notification that throws is dropped without stopping the others.
+TEST_P(EngineContract, OnReadyNotifiesOnceAfterTheEnd) {
+  const watchdog dog(60s);
+  solver_options o = options_for(GetParam());
+  o.stop.tolerance = 1e-15;
+  engine e(big().view(), o);
+  vector x = vector::Zero(big().A.rows());
+  const solve_handle h = e.submit(span_of(big().b), span_of(x));
+  std::mutex m;
+  std::vector<int> calls;
+  std::vector<bool> ready_then;
+  std::vector<std::thread::id> threads;
+  const auto note = [&](int which) {
+    return [&, which] {
+      const std::lock_guard lock(m);
+      calls.push_back(which);
+      ready_then.push_back(h.ready());
+      threads.push_back(std::this_thread::get_id());
+    };
+  };
+  h.on_ready(note(1));
+  h.on_ready([] { throw std::runtime_error("a notification that throws"); });
+  h.on_ready(note(2));
+  wait_until_relaxing(h);
+  {
+    const std::lock_guard lock(m);
+    EXPECT_TRUE(calls.empty()) << "notified before the end";
+  }
+  h.cancel();
+  EXPECT_EQ(h.get().reason, stop_reason::cancelled);
+  // get() may return before the engine's thread has run the notifications: wait for them.
+  const auto t0 = steady::now();
+  while (seconds_since(t0) < 30) {
+    {
+      const std::lock_guard lock(m);
+      if (calls.size() == 2) break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  h.on_ready(note(3));
+  const std::lock_guard lock(m);
+  ASSERT_EQ(calls, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(ready_then, (std::vector<bool>{true, true, true}));
+  EXPECT_NE(threads[0], std::this_thread::get_id()) << "not on the engine's thread";
+  EXPECT_EQ(threads[1], threads[0]);
+  EXPECT_EQ(threads[2], std::this_thread::get_id()) << "after the end: on the caller's thread";
 }
 
 // A second submit while a solve runs is refused, and so is a change of options.

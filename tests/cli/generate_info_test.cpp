@@ -83,7 +83,9 @@ TEST(CliInfo, RealMatrix) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* line :
        {"size          900 x 900, nnz 7744", "symmetry      symmetric", "SPD           yes",
-        "Jacobi rho", "omega", "sweep bytes", "dominance     100.0% of rows weakly"}) {
+        "lambda_min    7.7", "lambda_max    1.49", "Jacobi rho", "converged", "omega",
+        "  sor          1.77", "  async        ", "why: ", "sweep bytes",
+        "dominance     100.0% of rows weakly"}) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   }
   const json j = info_json(data_file("gr_30_30.mtx"));
@@ -91,8 +93,19 @@ TEST(CliInfo, RealMatrix) {
   const auto& est = j.at("omega_estimate");
   EXPECT_GT(est.at("jacobi_rho").get<double>(), 0.5);
   EXPECT_LT(est.at("jacobi_rho").get<double>(), 1.0);
-  EXPECT_GE(est.at("omega").get<double>(), 1.0);
-  EXPECT_LT(est.at("omega").get<double>(), 2.0);
+  // lambda_min of gr_30_30 is 7.6829e-03 (dense eigensolver): inside the stated interval.
+  const double lmin = est.at("lambda_min").get<double>();
+  EXPECT_GE(lmin, 7.6829e-03);
+  EXPECT_LE(lmin - est.at("lambda_min_error").get<double>(), 7.6829e-03);
+  EXPECT_TRUE(est.at("converged").get<bool>());
+  EXPECT_GT(est.at("cost_sweeps").get<double>(), 0.0);
+  for (const char* m : {"sor", "ssor", "jacobi", "multicolor", "block-jacobi", "async"}) {
+    const auto& c = est.at("methods").at(m);
+    EXPECT_GT(c.at("omega").get<double>(), 0.0) << m;
+    EXPECT_LT(c.at("omega").get<double>(), 2.0) << m;
+    EXPECT_FALSE(c.at("reason").get<std::string>().empty()) << m;
+  }
+  EXPECT_NEAR(est.at("methods").at("sor").at("omega").get<double>(), 1.78, 0.01);
   // 12 B per entry + 36 B per row (csr_view::sweep_bytes).
   EXPECT_DOUBLE_EQ(j.at("bytes_per_sweep").get<double>(), 7744.0 * 12 + 900.0 * 36);
 }

@@ -187,8 +187,9 @@ TEST(CliOutputs, DashIsStdoutForEveryOutput) {
 
   r = run_cli({"solve", A, "--method", "sor", "--history", "-"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(
-      r.out.rfind("seconds,block,sweep,block_residual,global_residual,verified_residual\n", 0), 0U);
+  EXPECT_EQ(r.out.rfind(
+                "seconds,block,sweep,block_residual,global_residual,verified_residual,omega\n", 0),
+            0U);
 
   r = run_cli({"generate", "poisson2d", "--n", "4", "-o", "-"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

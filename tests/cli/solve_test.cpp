@@ -36,6 +36,8 @@ const char* const solve_keys[] = {"schema",
                                   "ordering",
                                   "omega",
                                   "omega_auto",
+                                  "initial_omega",
+                                  "omega_history",
                                   "estimated_jacobi_rho",
                                   "tolerance",
                                   "max_sweeps",
@@ -209,8 +211,9 @@ TEST(CliSolve, HistoryCsvSynchronousAndAsync) {
   auto r = run_cli({"solve", A, "--method", "sor", "--history", dir.file("sor.csv")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string csv = slurp(dir.file("sor.csv"));
-  EXPECT_EQ(csv.rfind("seconds,block,sweep,block_residual,global_residual,verified_residual\n", 0),
-            0u);
+  EXPECT_EQ(
+      csv.rfind("seconds,block,sweep,block_residual,global_residual,verified_residual,omega\n", 0),
+      0u);
   EXPECT_NE(csv.find(",all,1,"), std::string::npos);  // one row per sweep, block "all"
   EXPECT_GT(count_lines(csv), 100);
 
@@ -268,7 +271,7 @@ std::vector<progress_record> progress_records(const std::string& err) {
   static const std::regex left(
       R"(left (?:~|<= )([0-9.]+) (us|ms|s)(?: \((time limit|sweep budget)\))?)");
   static const std::regex sweeps(
-      R"(sweeps ([0-9]+) of [0-9]+  est \S+ -> tol \S+  (\S+) sweeps/s)");
+      R"(sweeps ([0-9]+) of [0-9]+  (?:omega \S+  )?est \S+ -> tol \S+  (\S+) sweeps/s)");
   std::vector<progress_record> records;
   std::stringstream in(err);
   std::string text;
@@ -320,7 +323,7 @@ TEST(CliSolve, ProgressLineShowsTheToleranceAndItsTimeLeftKeepsToTheBudgets) {
   EXPECT_EQ(b.exit_code, 3) << b.err;
   int by_sweeps = 0;
   for (const auto& r : progress_records(b.err)) {
-    EXPECT_NE(r.text.find(" of 3000  est "), std::string::npos) << r.text;
+    EXPECT_NE(r.text.find(" of 3000  omega "), std::string::npos) << r.text;
     if (r.bound != "sweep budget") continue;
     ++by_sweeps;
     ASSERT_GT(r.rate, 0) << r.text;
@@ -426,9 +429,11 @@ TEST(CliSolve, NoEstimateIsNullNotZero) {
   }
 }
 
-// The history CSV shows a global estimate only once every block has reported: a worker's first
-// results, before it has published all of its own blocks, have an empty global_residual (never a
-// made-up 0); every global value shown is positive.
+// The history CSV never makes up a global estimate: where there is none yet the cell is empty
+// (never 0), and every global value shown is positive. Which rows come before the first global
+// value is not fixed: the coordinator computes it from the blocks' newest results when it drains
+// a record, so on a loaded machine even a worker's first record may find every block reported.
+// (That the estimate is NaN until every block has reported is asserted on the engine's progress.)
 TEST(CliSolve, HistoryHasNoGlobalEstimateBeforeEveryBlockReported) {
   temp_dir dir;
   const auto r = run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "async", "--threads", "2",
@@ -441,19 +446,17 @@ TEST(CliSolve, HistoryHasNoGlobalEstimateBeforeEveryBlockReported) {
   std::istringstream csv(slurp(dir.file("h.csv")));
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line, "seconds,block,sweep,block_residual,global_residual,verified_residual");
+  EXPECT_EQ(line, "seconds,block,sweep,block_residual,global_residual,verified_residual,omega");
   int per_worker[2] = {0, 0};  // rows of worker 0 (blocks 0-3) and worker 1 (blocks 4-7)
   int with_global = 0;
   while (std::getline(csv, line)) {
     std::vector<std::string> cell;
     std::stringstream fields(line);
     for (std::string c; std::getline(fields, c, ',');) cell.push_back(c);
-    cell.resize(6);
+    cell.resize(7);
     if (cell[1] == "all") continue;  // a verification point
     const int worker = std::stoi(cell[1]) / 4;
-    if (++per_worker[worker] <= 3) {
-      EXPECT_TRUE(cell[4].empty()) << "worker " << worker << ": " << line;
-    }
+    ++per_worker[worker];
     if (!cell[4].empty()) {
       EXPECT_GT(std::stod(cell[4]), 0.0) << line;
       ++with_global;

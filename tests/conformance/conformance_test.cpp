@@ -117,9 +117,10 @@ spectral_properties compute_properties(const asor::sparse_matrix& A) {
 
   // H-matrix test: the comparison matrix <A> (a_ii, -|a_ij|) is an M-matrix iff it is SPD.
   asor::sparse_matrix cmp = A;
+  cmp.makeCompressed();  // the loop walks the compressed arrays
   for (int i = 0; i < cmp.outerSize(); ++i) {
-    for (asor::sparse_matrix::InnerIterator it(cmp, i); it; ++it) {
-      if (it.row() != it.col()) it.valueRef() = -std::abs(it.value());
+    for (int k = cmp.outerIndexPtr()[i]; k < cmp.outerIndexPtr()[i + 1]; ++k) {
+      if (cmp.innerIndexPtr()[k] != i) cmp.valuePtr()[k] = -std::abs(cmp.valuePtr()[k]);
     }
   }
   const Eigen::SparseMatrix<double> cmp_col = cmp;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -46,8 +47,20 @@ void set_entry(std::vector<triplet>& t, int i, int j, double v) {
   t.emplace_back(i, j, v);
 }
 
-/// The problem text of the input_error validate_matrix throws ("" when it does not throw).
-std::string matrix_problem(const asor::sparse_matrix& A, const asor::validation_options& o = {}) {
+/// The arrays of a compressed \p A, as a binding holding a matrix elsewhere would pass them.
+asor::csr_arrays arrays_of(const asor::sparse_matrix& A) {
+  const auto n = static_cast<std::size_t>(A.rows());
+  const auto nnz = static_cast<std::size_t>(A.nonZeros());
+  return {A.rows(),
+          A.cols(),
+          {A.outerIndexPtr(), n + 1},
+          {A.innerIndexPtr(), nnz},
+          {A.valuePtr(), nnz}};
+}
+
+/// The problem text of the input_error validate_matrix(\p A) throws ("" when it does not throw).
+template <class Matrix>
+std::string problem_of(const Matrix& A, const asor::validation_options& o) {
   try {
     asor::validate_matrix(A, o);
   } catch (const asor::input_error& e) {
@@ -59,14 +72,37 @@ std::string matrix_problem(const asor::sparse_matrix& A, const asor::validation_
   return "";
 }
 
+/// The problem of \p A; when A is compressed, the raw-array overload must say the same.
+std::string matrix_problem(const asor::sparse_matrix& A, const asor::validation_options& o = {}) {
+  std::string problem = problem_of(A, o);
+  if (A.isCompressed()) {
+    EXPECT_EQ(problem_of(arrays_of(A), o), problem) << "csr_arrays overload";
+  }
+  return problem;
+}
+
+/// The problem of raw arrays (n x n) given as vectors.
+std::string raw_problem(std::int64_t n, const std::vector<int>& row_ptr,
+                        const std::vector<int>& col_idx, const std::vector<double>& values) {
+  return problem_of(asor::csr_arrays{n, n, row_ptr, col_idx, values}, {});
+}
+
 std::string rhs_problem(const asor::sparse_matrix& A, const asor::vector& b) {
+  std::string problem;
   try {
     asor::validate_rhs(A, b);
   } catch (const asor::input_error& e) {
     EXPECT_TRUE(e.file().empty());
-    return e.problem();
+    problem = e.problem();
   }
-  return "";
+  std::string raw;
+  try {
+    asor::validate_rhs(A.rows(), {b.data(), static_cast<std::size_t>(b.size())});
+  } catch (const asor::input_error& e) {
+    raw = e.problem();
+  }
+  EXPECT_EQ(raw, problem) << "span overload";
+  return problem;
 }
 
 TEST(Validate, AcceptsValidMatrices) {
@@ -218,3 +254,29 @@ TEST(Validate, RhsNonFinite) {
 }
 
 }  // namespace
+
+// Raw arrays have a structure to check first (Eigen guarantees it by itself); columns may come in
+// any order within a row.
+TEST(ValidateArrays, Structure) {
+  // [[2, -1], [-1, 2]]
+  EXPECT_EQ(raw_problem(2, {0, 2, 4}, {0, 1, 0, 1}, {2, -1, -1, 2}), "");
+  EXPECT_EQ(raw_problem(2, {0, 2, 4}, {1, 0, 1, 0}, {-1, 2, 2, -1}), "") << "unsorted columns";
+  EXPECT_EQ(raw_problem(2, {0, 2}, {0, 1}, {2, -1}),
+            "row pointer has 2 entries, expected rows + 1 = 3");
+  EXPECT_EQ(raw_problem(2, {0, 2, 4}, {0, 1, 0, 1}, {2, -1, -1}),
+            "there are 4 column indices but 3 values");
+  EXPECT_EQ(raw_problem(2, {1, 2, 4}, {0, 1, 0, 1}, {2, -1, -1, 2}),
+            "row pointer starts at 1, not 0");
+  EXPECT_EQ(raw_problem(2, {0, 3, 2}, {0, 1, 0}, {2, -1, -1}),
+            "row pointer decreases at row 1 (from 3 to 2)");
+  EXPECT_EQ(raw_problem(2, {0, 2, 3}, {0, 1, 0, 1}, {2, -1, -1, 2}),
+            "row pointer ends at 3, but there are 4 entries");
+  EXPECT_EQ(raw_problem(2, {0, 2, 4}, {0, 1, 0, 2}, {2, -1, -1, 2}),
+            "entry 3 (row 1) has column index 2, outside [0, 2)");
+  EXPECT_EQ(raw_problem(2, {0, 2, 4}, {0, -1, 0, 1}, {2, -1, -1, 2}),
+            "entry 1 (row 0) has column index -1, outside [0, 2)");
+  EXPECT_EQ(raw_problem(2, {0, 3, 5}, {0, 1, 1, 0, 1}, {2, -0.5, -0.5, -1, 2}),
+            "entry (0, 1) is stored twice");
+  EXPECT_EQ(problem_of(asor::csr_arrays{2, 3, {}, {}, {}}, {}), "matrix is not square (2 x 3)");
+  EXPECT_EQ(problem_of(asor::csr_arrays{0, 0, {}, {}, {}}, {}), "matrix is empty (0 x 0)");
+}
