@@ -111,18 +111,48 @@ omega_decision sor_omega_controller::observe(double residual_sq) {
     measured_.back().rate = rate;
     measured_.back().reliable = reliable;
   } else {
+    // A later measurement at the same omega supersedes an earlier one (rates measured later are
+    // biased low: only the latest compares with the other omegas' latest).
+    for (measurement& m : measured_) {
+      if (m.omega == omega_) m.reliable = false;
+    }
     measured_.push_back({omega_, rate, reliable});
     measured_here_ = true;
   }
   if (!reliable) return keep;
+  if (confirming_) {
+    // Back at the best omega after a raise measured worse: the best's rate was measured earlier,
+    // when the error still had fast components, and rates measured later are biased low. This
+    // phase re-measures it at the same point of the solve as the raise's.
+    confirming_ = false;
+    if (rate >= (1.0 - s_.worse_margin) * candidate_rate_) {
+      frozen_ = true;  // confirmed: the raise was worse; stay here
+      return keep;
+    }
+    // The raise was better after all: the earlier rates (all but the raise's) were the start's
+    // transient, and this one is worse. Back to the raised omega, and on from there.
+    for (std::size_t k = 0; k < measured_.size(); ++k) {
+      if (k != candidate_index_) measured_[k].reliable = false;
+    }
+    return change_to(candidate_omega_, factor,
+                     "back to the raised omega: the best's rate, measured again, is worse");
+  }
   const measurement* b = best();
   // Not consistently ordered: Young's model is a heuristic, so each raise must show. A raise
-  // measured worse than the best sends omega back to the best, for good. (Rates measured later in
-  // a solve are biased low, the error having lost its fast components: the test errs towards
-  // the earlier omega. For consistently ordered matrices Young's relation is exact and the
-  // comparison would only see that bias, so it is not made.)
+  // measured worse than the best sends omega back to the best, whose rate is measured again
+  // before the raise is given up (rates measured later in a solve are biased low, the error having
+  // lost its fast components, so the first comparison errs towards the earlier omega). For
+  // consistently ordered matrices Young's relation is exact and the comparison would only see
+  // that bias, so it is not made.
   if (!s_.consistently_ordered && b->omega != omega_ && rate < (1.0 - s_.worse_margin) * b->rate) {
-    frozen_ = true;
+    if (history_.size() + 2 <= static_cast<std::size_t>(s_.max_changes)) {
+      confirming_ = true;
+      candidate_omega_ = omega_;
+      candidate_rate_ = rate;
+      candidate_index_ = measured_.size() - 1;
+    } else {
+      frozen_ = true;
+    }
     return change_to(b->omega, factor, "back to the best measured omega");
   }
   if (factor <= ideal) {

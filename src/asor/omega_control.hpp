@@ -67,10 +67,11 @@ struct omega_change {
 ///    optimum without passing it (Hageman and Young, theorem 9.4.?).
 /// 4. Safeguard (ours): every measured (omega, rate) is kept. A change whose measured rate is worse
 ///    than the best by more than `worse_margin` (both measured over windows that reduced the
-///    residual by e^compare_reduction, so that transients do not decide) marks an upper bound:
-///    later raises stop halfway (in -ln(2 - omega)) between the best omega and that bound, and a
-///    phase that measures worse than the best with nothing better to try goes back to the best
-///    omega and stays there.
+///    residual by e^compare_reduction, so that transients do not decide) sends omega back to the
+///    best, whose rate is then measured again: the first measurement was taken earlier, while the
+///    error still had fast components, so it is biased high. If the new measurement is still
+///    better than the raise's, omega stays there for good; otherwise the earlier rates are
+///    dropped as transients and omega returns to the raised value and goes on from it.
 /// 5. Safeguard (ours): when the start may lie above the optimum (`start_from_below` false, e.g.
 ///    a user's guess) and step 2 holds at once with R close to omega - 1 (the signature of
 ///    omega >= omega_opt in Young's theory), omega is probed downwards with
@@ -140,6 +141,11 @@ class sor_omega_controller {
   bool anchored_;  // omega came from Young's relation measured below the optimum
   bool measured_here_ = false;
   bool frozen_ = false;
+  // Back at the best omega to measure its rate again (safeguard 4): the raise it is compared with.
+  bool confirming_ = false;
+  double candidate_omega_ = 0.0;
+  double candidate_rate_ = 0.0;
+  std::size_t candidate_index_ = 0;
 };
 
 /// \brief Safe back-off of omega for the parallel schedules (asynchronous, block-Jacobi and
