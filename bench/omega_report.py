@@ -228,6 +228,26 @@ def main():
                 w for w, lst in (("sequential SOR", auto_miss), ("async", async_miss)) if m in lst)
             L.append(f"- **{m}** ({which}): {WHY.get(m, 'no analysis recorded for this run')}.")
         L.append("")
+    slow_async = []
+    for r in rows:
+        asy = r.get("async", {})
+        ra, abound = auto_ratio(asy.get("grid"), asy.get("auto"))
+        if ra is not None and not abound and ra > 3.0:
+            slow_async.append((r["matrix"], ra))
+    if slow_async:
+        L.append("Not a target, but measured: asynchronous SOR under auto more than 3x slower (in "
+                 "sweeps) than at its grid's best ω: " +
+                 ", ".join(f"{m} ({x:.1f}x)" for m, x in slow_async) + ". The parallel "
+                 "schedules start from the λ_min rule (kept below 1.95 when the rule gives more) "
+                 "and back ω off only when a solve diverges: unlike sequential SOR's controller "
+                 "they never raise it, because near ω = 2 is where asynchronous SOR stalls or diverges "
+                 "(docs/async_convergence.md), and the only rate signal between verifications is the "
+                 "provisional estimate, noisy and stale: a back-off on stalls misfired when it was "
+                 "judged on it (docs/algorithms.md), and a raise would be judged on the same. So a λ_min "
+                 "estimate "
+                 "that is too high (ω too low) is not corrected there; async sweep counts on the small "
+                 "matrices also vary several-fold from run to run at a fixed ω (one run each "
+                 "here; docs/algorithms.md has three runs of some).\n")
     out = os.path.join(a.perf, "omega.md")
     with open(out, "w") as f:
         f.write("\n".join(L) + "\n")

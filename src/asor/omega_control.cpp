@@ -197,8 +197,9 @@ void parallel_omega_backoff::start_phase(std::int64_t sweeps) {
   // Sequential SOR's rate at this omega: Young's factor for mu.
   const double factor = std::clamp(young_factor(omega_, mu_), 1e-6, 1.0 - 1e-12);
   expected_rate_ = -std::log(factor);
-  window_ = std::max(s_.min_window,
-                     static_cast<std::int64_t>(std::ceil(s_.window_reductions / expected_rate_)));
+  window_ = std::max(
+      s_.min_window,
+      static_cast<std::int64_t>(std::ceil(s_.stall_ratio * s_.window_reductions / expected_rate_)));
   phase_start_ = sweeps;
   last_sweeps_ = sweeps;
   above_ = 0;
@@ -233,7 +234,6 @@ omega_decision parallel_omega_backoff::observe(std::int64_t sweeps, double resid
     return back_off(sweeps, std::numeric_limits<double>::infinity(), true,
                     "backed off: the residual is not finite");
   }
-  if (s_.verified_only && !verified) return keep;
   if (phase_start_ < 0) {
     phase_start_ = sweeps;
     last_sweeps_ = sweeps;
@@ -247,28 +247,31 @@ omega_decision parallel_omega_backoff::observe(std::int64_t sweeps, double resid
   last_sweeps_ = sweeps;
 
   // Divergence: several points in a row far above the best of this omega.
-  if (residual > s_.divergence_factor * phase_best_) {
-    if (above_ == 0) above_since_ = sweeps;
-    ++above_;
-    if (above_ >= s_.divergence_points && sweeps - above_since_ >= s_.min_spacing) {
-      return back_off(sweeps, residual / phase_best_, true,
-                      "backed off: the residual grew by the divergence factor, sustained");
+  if (verified || !s_.divergence_verified_only) {
+    if (residual > s_.divergence_factor * phase_best_) {
+      if (above_ == 0) above_since_ = sweeps;
+      ++above_;
+      if (above_ >= s_.divergence_points && sweeps - above_since_ >= s_.min_spacing) {
+        return back_off(sweeps, residual / phase_best_, true,
+                        "backed off: the residual grew by the divergence factor, sustained");
+      }
+    } else {
+      above_ = 0;
     }
-  } else {
-    above_ = 0;
   }
   phase_best_ = std::min(phase_best_, residual);
 
-  // Stall: the best residual of the window fell much slower than sequential SOR would.
+  // Stall: the best residual did not move over a whole window.
   const std::int64_t span = sweeps - window_start_;
   if (span >= window_) {
-    const double achieved = std::log(window_start_best_ / phase_best_) / static_cast<double>(span);
-    const double factor = std::exp(-achieved);
+    const double gained = window_start_best_ / phase_best_;  // >= 1
+    const double factor = std::pow(1.0 / gained, 1.0 / static_cast<double>(span));
     window_start_ = sweeps;
     window_start_best_ = phase_best_;
-    if (achieved < expected_rate_ / s_.stall_ratio) {
-      return back_off(sweeps, factor, false,
-                      "backed off: stalled (much slower than sequential SOR at this omega)");
+    if (s_.stall_progress > 0.0 && gained < 1.0 + s_.stall_progress) {
+      return back_off(
+          sweeps, factor, false,
+          "backed off: stalled (the best residual fell by less than 1 % over a window)");
     }
   }
   return keep;
