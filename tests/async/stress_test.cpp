@@ -97,7 +97,7 @@ TEST(AsyncStress, AdaptiveOmegaNeverReportsFalseConvergence) {
     o.method = rng() % 3 == 0 ? method::block_jacobi : method::async;
     o.threads = 2;
     o.blocks = o.method == method::async ? 2 + static_cast<int>(rng() % 7) : 0;
-    o.omega = std::nullopt;  // auto: estimated, then backed off when it stalls or diverges
+    o.omega = std::nullopt;  // auto: estimated, then backed off when it diverges
     o.stop.tolerance = std::pow(10.0, -std::uniform_real_distribution<double>(6, 10)(rng));
     o.stop.max_sweeps = 1000000000;
     o.stop.time_limit_seconds = 3;
