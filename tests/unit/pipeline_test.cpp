@@ -457,16 +457,30 @@ TEST_P(PipelineConvergence, IsDecidedAtTheSameSweep) {
   o.pipeline_sweeps = 1;
   const engine_run ref = run_engine(A, b, o);
   ASSERT_TRUE(ref.report.converged()) << to_string(ref.report.reason);
-  const std::int64_t decided = ref.report.history.back().sweeps;
+  // The first candidate: the first estimate within the tolerance. Up to it the histories agree
+  // point for point. After it they may not: the pipelined run has also run the rest of its pass,
+  // so its verification sees another x (with t = 1 a verification may fail and resume where the
+  // pipelined one passes, or the other way round; which happens depends on the seed's b).
+  std::size_t first = 0;
+  while (first < ref.report.history.size() &&
+         !(ref.report.history[first].provisional_residual <= o.stop.tolerance)) {
+    ++first;
+  }
+  ASSERT_LT(first, ref.report.history.size());
+  const std::int64_t decided = ref.report.history[first].sweeps;
   for (const int t : {3, 8}) {
+    SCOPED_TRACE("t = " + std::to_string(t));
     o.pipeline_sweeps = t;
     const engine_run r = run_engine(A, b, o);
     EXPECT_TRUE(r.report.converged());
-    ASSERT_FALSE(r.report.history.empty());
-    // The history runs to the deciding sweep (then one verification point, as for t = 1).
-    expect_same_history(r.report, ref.report);
+    ASSERT_GT(r.report.history.size(), first);
+    for (std::size_t k = 0; k <= first; ++k) {
+      EXPECT_EQ(r.report.history[k].sweeps, ref.report.history[k].sweeps) << "point " << k;
+      EXPECT_EQ(r.report.history[k].provisional_residual,
+                ref.report.history[k].provisional_residual)
+          << "point " << k;
+    }
     EXPECT_GE(r.report.sweeps.min, decided);
-    EXPECT_LT(r.report.sweeps.min, decided + t);
     EXPECT_LE(r.report.relative_residual, o.stop.tolerance);
   }
 }
