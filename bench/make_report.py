@@ -155,6 +155,65 @@ def pipeline_section(perf):
                      f"{'yes' if conv else 'no'} ({len(cs)} rounds) | {fmt(vs1, '.2f')} | "
                      f"{fmt(vcg, '.2f')} |")
         L.append("")
+    L += pipeline_targets(rows, solves)
+    return L
+
+
+def pipeline_targets(rows, solves):
+    """The issue's targets against this run, and why the missed ones are missed."""
+    if not rows:
+        return []
+    L = ["### Targets (issue 12)\n"]
+    p2 = [r for r in rows if r["matrix"] == "poisson2d:1024"]
+    best2 = max((r for r in p2 if r["t"] > 1), key=lambda r: r["speedup_vs_t1"] or 0, default=None)
+    t1 = next((r for r in p2 if r["t"] == 1), None)
+    # Matrices whose one-sweep pass already beats the triad fit in the caches: they say nothing
+    # about several sweeps exceeding one stream from memory.
+    cached = sorted({r["matrix"] for r in rows if r["t"] == 1 and (r["fraction_of_triad"] or 0) >= 1.0})
+    best_bw = max((r for r in rows if r["t"] > 1 and r["matrix"] not in cached),
+                  key=lambda r: r["fraction_of_triad"] or 0, default=None)
+    L.append("| target | measured | met? |")
+    L.append("|---|---|---|")
+    if best2:
+        L.append(f"| sequential SOR on 2D Poisson 1024² ≥ 2.5× faster per sweep than t = 1 | best "
+                 f"t = {best2['t']}: {fmt(best2['speedup_vs_t1'], '.2f')}× | "
+                 f"{'yes' if best2['speedup_vs_t1'] >= 2.5 else 'no'} |")
+    if best_bw:
+        note = (f" (not counted: {', '.join(cached)}, above the triad at t = 1 already: it "
+                f"fits in the caches)" if cached else "")
+        L.append(f"| effective bandwidth ≥ 1.0× the 1-thread triad (t > 1) | best: "
+                 f"{best_bw['matrix']} t = {best_bw['t']}, "
+                 f"{fmt(100 * best_bw['fraction_of_triad'], '.0f')} %{note} | "
+                 f"{'yes' if best_bw['fraction_of_triad'] >= 1.0 else 'no'} |")
+    groups = {}
+    for c in solves:
+        groups.setdefault((c["method"], c.get("pipeline_sweeps", 1)), []).append(c["seconds_median"])
+    cg = groups.get(("cg-diag", 1))
+    asy = [(t, statistics.median(v)) for (m, t), v in groups.items() if m == "async"]
+    if cg and asy:
+        t_best, a_best = min(asy, key=lambda x: x[1])
+        ratio = a_best / statistics.median(cg)
+        L.append(f"| async, 2 threads, 3D Poisson 64³ to 1e-8 in ≤ 0.8× the time of Eigen CG "
+                 f"(diagonal), 2 threads | best async (t = {t_best}): {fmt(ratio, '.2f')}× | "
+                 f"{'yes' if ratio <= 0.8 else 'no'} |")
+    L.append("")
+    if t1:
+        L.append(f"**Why.** The targets assumed a sweep bound by the x[i−1] → x[i] chain, at a "
+                 f"third of the triad (the issue's AMD EPYC). On this machine one sweep per pass "
+                 f"already runs at {fmt(100 * t1['fraction_of_triad'], '.0f')} % of the 1-thread "
+                 f"triad on 2D Poisson 1024²: the kernel is bound by memory, not by the chain, so "
+                 f"more sweeps in flight have little latency to hide, and the pass pays for "
+                 f"what they add (per-row bookkeeping of the lags, a second stream of rows "
+                 f"through the lag window). The window fits: for 2D 1024² at t = 4 it is about "
+                 f"4 × 1025 rows × 88 B (values, columns, row pointers, x, b, the diagonal) ≈ "
+                 f"360 kB against 2 MiB of L2, yet t = 4 is no faster. The real matrices after RCM (lags 271–1578) run shorter rows, "
+                 f"where the bookkeeping weighs more: t > 1 is 0.7–0.84× there. The only gains "
+                 f"are t = 2 on the 3D grids. The solve to 1e-8 is decided by sweep counts, "
+                 f"not by the kernel: CG needs about a third of async's iterations (see the "
+                 f"table), so async at 2 threads stays behind CG whatever the kernel does; "
+                 f"sequential SOR with the adaptive ω (issue 11) now matches async at 2 threads "
+                 f"on this problem. So `--pipeline-sweeps` defaults to 1 "
+                 f"(docs/algorithms.md).\n")
     return L
 
 

@@ -234,8 +234,8 @@ void add_solver_flags(CLI::App& app, solver_flags& flags) {
       ->capture_default_str();
   app.add_option("--pipeline-sweeps", flags.pipeline_sweeps,
                  "SOR sweeps per pass over the rows, pipelined (sor, block-jacobi local sweeps, "
-                 "async): 1 .. 8, or auto (from the bandwidth and the cache size); the iterate is "
-                 "the same for every value")
+                 "async): 1 .. 8, or auto (from the bandwidth and the cache size); with a fixed "
+                 "omega the iterate is the same for every value")
       ->capture_default_str();
   app.add_flag("--l1", flags.l1, "Use the l1 diagonal (async, block-jacobi)");
   app.add_option("--ordering", flags.ordering,

@@ -99,7 +99,7 @@ struct solver_flags {
   int threads = 0;  ///< 0 = asor::default_threads()
   int blocks = 0;
   int local_sweeps = 1;
-  std::string pipeline_sweeps = "auto";  ///< SOR sweeps per pass: auto or 1 .. 8
+  std::string pipeline_sweeps = "1";  ///< SOR sweeps per pass: auto or 1 .. 8
   double tolerance = 1e-8;
   std::int64_t max_sweeps = 10000;
   double time_limit = std::numeric_limits<double>::infinity();
