@@ -243,13 +243,24 @@ class coordinator {
   }
 
   void absorb(std::size_t b, std::int64_t sweeps, double residual_sq) {
-    sum_sq_ += residual_sq - latest_sq_[b];
+    const double old = latest_sq_[b];
     latest_sq_[b] = residual_sq;
+    sum_sq_ += residual_sq - old;
+    // When the block held most of the sum and its value fell by orders of magnitude, the running
+    // sum is left with rounding only (0 or below, clamped to a global estimate of 0, seen in the
+    // records of --history): then it is summed again.
+    if (!(sum_sq_ > 1e-6 * old)) sum_sq_ = exact_sum();
     known_sweeps_[b] = sweeps;
     if (!fresh_[b] && sweeps > round_start_sweeps_[b]) {
       fresh_[b] = true;
       ++fresh_blocks_;
     }
+  }
+
+  [[nodiscard]] double exact_sum() const {
+    double sum = 0.0;
+    for (const double v : latest_sq_) sum += v;
+    return sum;
   }
 
   [[nodiscard]] double global_estimate() const {
@@ -260,12 +271,11 @@ class coordinator {
   stop_reason observe_and_evaluate() {
     // Recompute the sum exactly (no drift from incremental updates). Blocks that have not
     // published in this round count only to detect a non-finite value.
-    sum_sq_ = 0.0;
+    sum_sq_ = exact_sum();
     std::int64_t lo = known_sweeps_.empty() ? 0 : known_sweeps_[0];
     std::int64_t hi = lo;
     double total = 0.0;
     for (std::size_t b = 0; b < latest_sq_.size(); ++b) {
-      sum_sq_ += latest_sq_[b];
       lo = std::min(lo, known_sweeps_[b]);
       hi = std::max(hi, known_sweeps_[b]);
       total += static_cast<double>(known_sweeps_[b]);
