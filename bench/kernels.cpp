@@ -16,6 +16,14 @@
 ///    2 threads), relaxed.
 ///  - sweep_parallel/<T>: T threads each sweeping its own contiguous part with relaxed accesses at
 ///    the same time (the asynchronous engine's steady state, without the coordinator).
+///  - pipeline/<matrix>/t:<t>: 8 forward SOR sweeps per iteration, as 8 / t pipelined passes of t
+///    sweeps (sor_pipeline; t = 1 is sor_sweep, the kernel of one sweep per pass), plain access,
+///    b = 1, on 2D Poisson 1024^2, 3D Poisson 64^3 and 96^3 (natural order) and on the three
+///    largest matrices of $ASOR_MATRICES_DIR (bcsstk16, bcsstk25, bcsstk18) in reverse
+///    Cuthill-McKee order. Counters: ms per sweep, GB/s (csr_view::sweep_bytes x 8 / time), the
+///    lag, the window of a pass in bytes, the automatic choice. The summary prints per-sweep time,
+///    the speed-up over t = 1 and the fraction of the 1-thread triad (medians of repetitions; run
+///    with --benchmark_enable_random_interleaving=true so that the variants interleave).
 ///  - residual_sq (one thread) and residual_norm (OpenMP, T threads).
 ///  - publish: what a worker does per provisional result (clock read, three slot stores, an spsc
 ///    push, a counter increment), with the ring drained in-thread (uncontended) or by a consumer
@@ -35,6 +43,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/lockfree/spsc_queue.hpp>
 #include <chrono>
@@ -384,6 +393,107 @@ void sweep_parallel(benchmark::State& state) {
            bytes * static_cast<double>(state.iterations()), total, thread_cpu_seconds() - cpu0);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Pipelined sweeps (issue 12).
+
+/// A matrix for the pipeline benchmarks: owned CSR (natural or RCM order), b = 1, x.
+struct pipeline_problem {
+  std::string name;
+  asor::permuted_matrix csr;  // the matrix the sweeps run on (identity or RCM permutation)
+  asor::csr_view view;
+  std::vector<double> b;
+  std::vector<double> x;
+  int lag = 1;
+};
+
+std::string matrices_dir() {
+  const char* dir = std::getenv("ASOR_MATRICES_DIR");
+  return dir != nullptr ? dir : "../shared/data/matrices";
+}
+
+/// The problem named \p spec: poisson2d:M, poisson3d:M (natural order) or a .mtx file of
+/// matrices_dir() (RCM order); built once.
+pipeline_problem& pipeline_matrix(const std::string& spec) {
+  static std::map<std::string, std::unique_ptr<pipeline_problem>> cache;
+  auto& slot = cache[spec];
+  if (slot) return *slot;
+  auto p = std::make_unique<pipeline_problem>();
+  p->name = spec;
+  asor::sparse_matrix A;
+  bool rcm = false;
+  if (spec.rfind("poisson2d:", 0) == 0) {
+    A = asor::poisson2d(std::stoi(spec.substr(10)));
+  } else if (spec.rfind("poisson3d:", 0) == 0) {
+    A = asor::poisson3d(std::stoi(spec.substr(10)));
+  } else {
+    A = asor::io::read_matrix_market(matrices_dir() + "/" + spec + ".mtx");
+    rcm = true;
+  }
+  A.makeCompressed();
+  const std::vector<double> inv = asor::inverse_diagonal(A);
+  const asor::csr_view v = asor::view_of(A, inv);
+  std::vector<int> order(static_cast<std::size_t>(v.rows));
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  if (rcm) order = asor::reverse_cuthill_mckee(v);
+  p->csr = asor::permute(v, order);
+  p->view = p->csr.view();
+  p->b.assign(static_cast<std::size_t>(v.rows), 1.0);
+  p->x.assign(static_cast<std::size_t>(v.rows), 0.0);
+  p->lag = asor::pipeline_lag(p->view, 0, p->view.rows);
+  slot = std::move(p);
+  return *slot;
+}
+
+std::vector<std::string> pipeline_specs() {
+  std::vector<std::string> specs = {"poisson2d:1024", "poisson3d:64", "poisson3d:96"};
+  for (const char* m : {"bcsstk16", "bcsstk25", "bcsstk18"}) {
+    if (std::ifstream(matrices_dir() + "/" + m + ".mtx").good()) specs.emplace_back(m);
+  }
+  return specs;
+}
+
+/// 8 forward sweeps per iteration, in passes of t.
+void pipeline_sweeps(benchmark::State& state, const std::string& spec, int t) {
+  pipeline_problem& p = pipeline_matrix(spec);
+  std::fill(p.x.begin(), p.x.end(), 0.0);
+  const asor::csr_view& A = p.view;
+  const std::array<int, 2> whole{0, A.rows};
+  constexpr int sweeps = 8;
+  double total = 0.0;
+  const double cpu0 = thread_cpu_seconds();
+  for (auto _ : state) {
+    const auto t0 = clock_type::now();
+    double acc = 0.0;
+    for (int done = 0; done < sweeps; done += t) {
+      if (t == 1) {
+        acc += asor::sor_sweep(A, p.b.data(), asor::plain_access{p.x.data()}, 0, A.rows, 1.0,
+                               asor::sweep_direction::forward)
+                   .residual_sq;
+      } else {
+        acc += asor::sor_pipeline(A, p.b.data(), asor::plain_access{p.x.data()}, whole, t, p.lag,
+                                  1.0, asor::sweep_direction::forward)
+                   .residual_sq[0];
+      }
+    }
+    total += std::chrono::duration<double>(clock_type::now() - t0).count();
+    benchmark::DoNotOptimize(acc);
+  }
+  const double bytes = A.sweep_bytes(0, A.rows);
+  record_bandwidth(state, "", bytes * sweeps);
+  const double per_sweep = total / static_cast<double>(state.iterations()) / sweeps;
+  const double row_bytes = bytes / A.rows;
+  state.counters["ms_per_sweep"] = per_sweep * 1e3;
+  state.counters["lag"] = p.lag;
+  state.counters["window_bytes"] = ((t - 1.0) * p.lag + 2.0 * (p.lag - 1) + 1.0) * row_bytes;
+  state.counters["rows"] = A.rows;
+  state.counters["auto_t"] =
+      asor::automatic_pipeline_sweeps(A, 0, A.rows, p.lag, asor::detect_cache_sizes());
+  const std::string key = "pipeline/" + spec + "/t:" + std::to_string(t);
+  value_log()[key + "/ms_per_sweep"].push_back(per_sweep * 1e3);
+  log_rate(key + "/1", bytes * sweeps * static_cast<double>(state.iterations()), total,
+           thread_cpu_seconds() - cpu0);
+}
+
 void residual_sq_bench(benchmark::State& state) {
   problem& p = poisson1024();
   const int n = p.view.rows;
@@ -565,6 +675,14 @@ void register_all() {
       ->Apply(threads)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
+  for (const std::string& spec : pipeline_specs()) {
+    for (const int t : {1, 2, 4, 8}) {
+      const std::string name = "pipeline/" + spec + "/t:" + std::to_string(t);
+      benchmark::RegisterBenchmark(name.c_str(), pipeline_sweeps, spec, t)
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
   benchmark::RegisterBenchmark("residual_sq", residual_sq_bench)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
@@ -635,7 +753,40 @@ void summarize(const std::string& out_path) {
             ", \"max\": " + jnum(mx) + ", \"count\": " + std::to_string(v.size()) + "}";
     first = false;
   }
-  json += "\n  }\n}\n";
+  json += "\n  },\n  \"pipeline\": [";
+  // Pipelined sweeps: per matrix, t = 1, 2, 4, 8 against t = 1 and the 1-thread triad.
+  std::printf("\n%-16s %3s %10s %19s %8s %8s %9s %9s\n", "matrix", "t", "ms/sweep", "[min, max]",
+              "vs t=1", "GB/s", "of triad", "cpu frac");
+  first = true;
+  const double triad1 = med.count("stream_triad/1") != 0 ? med["stream_triad/1"] : std::nan("");
+  const double cpu_triad1 =
+      cmed.count("stream_triad/1") != 0 ? cmed["stream_triad/1"] : std::nan("");
+  for (const std::string& spec : pipeline_specs()) {
+    const auto base = value_log().find("pipeline/" + spec + "/t:1/ms_per_sweep");
+    const double t1 = base == value_log().end() ? std::nan("") : median(base->second);
+    for (const int t : {1, 2, 4, 8}) {
+      const std::string key = "pipeline/" + spec + "/t:" + std::to_string(t);
+      const auto it = value_log().find(key + "/ms_per_sweep");
+      if (it == value_log().end()) continue;
+      const std::vector<double>& ms = it->second;
+      const double m = median(ms);
+      const double lo = *std::min_element(ms.begin(), ms.end());
+      const double hi = *std::max_element(ms.begin(), ms.end());
+      const double gbps = med[key + "/1"];
+      const double cpu = cmed[key + "/1"];
+      std::printf("%-16s %3d %10.4f  [%7.4f, %7.4f] %8.2f %8.2f %8.1f%% %8.1f%%\n", spec.c_str(), t,
+                  m, lo, hi, t1 / m, gbps, 100.0 * gbps / triad1, 100.0 * cpu / cpu_triad1);
+      json += std::string(first ? "" : ",") + "\n    {\"matrix\": \"" + spec +
+              "\", \"t\": " + std::to_string(t) + ", \"ms_per_sweep\": " + jnum(m) +
+              ", \"ms_per_sweep_min\": " + jnum(lo) + ", \"ms_per_sweep_max\": " + jnum(hi) +
+              ", \"speedup_vs_t1\": " + jnum(t1 / m) + ", \"GBps\": " + jnum(gbps) +
+              ", \"fraction_of_triad\": " + jnum(gbps / triad1) +
+              ", \"cpu_time_fraction_of_triad\": " + jnum(cpu / cpu_triad1) +
+              ", \"samples\": " + std::to_string(ms.size()) + "}";
+      first = false;
+    }
+  }
+  json += "\n  ]\n}\n";
   if (!out_path.empty()) {
     std::ofstream(out_path) << json;
   }

@@ -43,6 +43,180 @@ def fmt(v, spec=".3g"):
     return format(v, spec)
 
 
+def pipeline_section(perf):
+    """Lines of the section on pipelined sweeps (bench/pipeline_compare.sh), and its plot."""
+    kpath = os.path.join(perf, "pipeline_kernels_summary.json")
+    spath = os.path.join(perf, "pipeline_solves.jsonl")
+    if not os.path.exists(kpath) and not os.path.exists(spath):
+        return []
+    L = ["## Pipelined sweeps: several SOR sweeps per pass (issue 12)\n"]
+    mpath = os.path.join(perf, "pipeline_machine.txt")
+    if os.path.exists(mpath):
+        L.append("```\n" + open(mpath).read().strip() + "\n```\n")
+    L.append("Rerun (builds the `bench` preset when needed, rewrites `docs/perf/pipeline_*` and "
+             "this page):\n")
+    L.append("```\nbash bench/pipeline_compare.sh\n```\n")
+    L.append("`t` sweeps run in one pass over the rows, each `lag` = bandwidth + 1 rows behind the "
+             "one before (docs/algorithms.md, \"Pipelined sweeps\"); the iterate is bitwise that "
+             "of `t` = 1 (tests/unit/pipeline_test.cpp). Kernel table: `bench_kernels` "
+             "`pipeline/<matrix>/t:<t>`, 8 forward sweeps per iteration (8 / t passes), one "
+             "thread, plain access; ms per sweep = median over the repetitions (min and max in "
+             "brackets); speed-up = t = 1 over t in the same run; effective bandwidth = "
+             "`sweep_bytes` × sweeps / time as a fraction of the 1-thread STREAM triad "
+             "(`stream_triad/1`, 3 × 512 MB) of the same run. Real matrices in RCM order.\n")
+    rows = []
+    if os.path.exists(kpath):
+        with open(kpath) as f:
+            ks = json.load(f)
+        rows = ks.get("pipeline", [])
+        triad = ks.get("bandwidth_GBps", {}).get("stream_triad/1", {}).get("median")
+        lags = {}
+        cpu_ms = {}
+        kj = os.path.join(perf, "pipeline_kernels.json")
+        if os.path.exists(kj):
+            with open(kj) as f:
+                for b in json.load(f).get("benchmarks", []):
+                    if b.get("aggregate_name") == "median" and "lag" in b:
+                        m = b["run_name"].split("/")[1]
+                        lags[m] = (b["lag"], b.get("rows"), b.get("auto_t"))
+                        # CPU time of the 8 sweeps of one iteration (ms): what the thread used
+                        cpu_ms[(m, int(b["run_name"].split("t:")[1].split("/")[0]))] = (
+                            b["cpu_time"] / 8.0)
+        if triad:
+            L.append(f"1-thread triad of this run: {fmt(triad, '.3g')} GB/s (median).\n")
+        L.append("CPU columns: the thread's CPU time (Google Benchmark `cpu_time`, median), which "
+                 "on a machine shared with other tenants is closer to what a quiet core gives "
+                 "than the wall time.\n")
+        L.append("| matrix | rows | lag | auto t | t | ms / sweep [min, max] | speed-up vs t = 1 | "
+                 "GB/s | of triad | CPU ms / sweep | CPU speed-up | CPU of triad |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            lag, n, auto_t = lags.get(r["matrix"], (None, None, None))
+            c = cpu_ms.get((r["matrix"], r["t"]))
+            c1 = cpu_ms.get((r["matrix"], 1))
+            L.append(f"| {r['matrix']} | {fmt(n, '.0f')} | {fmt(lag, '.0f')} | "
+                     f"{fmt(auto_t, '.0f')} | {r['t']} | {fmt(r['ms_per_sweep'], '.4g')} "
+                     f"[{fmt(r['ms_per_sweep_min'], '.4g')}, {fmt(r['ms_per_sweep_max'], '.4g')}] | "
+                     f"{fmt(r['speedup_vs_t1'], '.2f')} | {fmt(r['GBps'], '.3g')} | "
+                     f"{fmt(pct(r['fraction_of_triad']), '.0f')} % | {fmt(c, '.4g')} | "
+                     f"{fmt(c1 / c if c and c1 else None, '.2f')} | "
+                     f"{fmt(pct(r.get('cpu_time_fraction_of_triad')), '.0f')} % |")
+        L.append("")
+        if rows:
+            mats = list(dict.fromkeys(r["matrix"] for r in rows))
+            fig, ax = plt.subplots(figsize=(8, 3.5))
+            width = 0.8 / 4
+            for k, t in enumerate((1, 2, 4, 8)):
+                ys = [next((r["fraction_of_triad"] for r in rows
+                            if r["matrix"] == m and r["t"] == t), 0) or 0 for m in mats]
+                ax.bar([i + (k - 1.5) * width for i in range(len(mats))], ys, width,
+                       label=f"t = {t}")
+            ax.axhline(1.0, color="k", lw=0.8, ls="--")
+            ax.set_xticks(range(len(mats)))
+            ax.set_xticklabels(mats, fontsize=8)
+            ax.set_ylabel("effective bandwidth / 1-thread triad")
+            ax.set_title("Forward SOR, t sweeps per pass (one thread)")
+            ax.legend(fontsize=8)
+            ax.grid(True, axis="y", alpha=0.3)
+            fig.tight_layout()
+            fig.savefig(os.path.join(perf, "pipeline_bandwidth.png"), dpi=110)
+            plt.close(fig)
+            L.append("![pipelined sweeps: effective bandwidth](perf/pipeline_bandwidth.png)\n")
+    solves = load_jsonl(spath)
+    if solves:
+        L.append("Time to a true relative residual of 1e-8 on 3D Poisson 64³ (b = A·1, x0 = 0, "
+                 "omega estimated, 2 threads for async and CG), the variants interleaved round "
+                 "by round (`bench_scenarios --reps 1` per variant and round); medians over the "
+                 "rounds, ratios of those medians.\n")
+        groups = {}
+        for c in solves:
+            key = (c["method"], c.get("pipeline_sweeps", 1))
+            groups.setdefault(key, []).append(c)
+        cg = groups.get(("cg-diag", 1))
+        cg_t = statistics.median(c["seconds_median"] for c in cg) if cg else None
+        base = {}
+        for (meth, t), cs in groups.items():
+            if t == 1:
+                base[meth] = statistics.median(c["seconds_median"] for c in cs)
+        L.append("| method | threads | sweeps per pass | time [s] (median) | [min, max] | "
+                 "sweeps / iters | converged | vs t = 1 | vs Eigen CG |")
+        L.append("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+        for (meth, t), cs in sorted(groups.items(), key=lambda kv: (kv[0][0] == "cg-diag",
+                                                                    kv[0][0], kv[0][1])):
+            ts = [c["seconds_median"] for c in cs]
+            med = statistics.median(ts)
+            sw = statistics.median(c["sweeps_median"] for c in cs)
+            conv = all(c["converged"] for c in cs)
+            shown_t = "–" if meth.startswith("cg") else str(t)
+            vs1 = med / base[meth] if meth in base and not meth.startswith("cg") else None
+            vcg = med / cg_t if cg_t and not meth.startswith("cg") else None
+            L.append(f"| {meth} | {cs[0]['threads']} | {shown_t} | {fmt(med, '.4g')} | "
+                     f"[{fmt(min(ts), '.4g')}, {fmt(max(ts), '.4g')}] | {fmt(sw, '.5g')} | "
+                     f"{'yes' if conv else 'no'} ({len(cs)} rounds) | {fmt(vs1, '.2f')} | "
+                     f"{fmt(vcg, '.2f')} |")
+        L.append("")
+    L += pipeline_targets(rows, solves)
+    return L
+
+
+def pipeline_targets(rows, solves):
+    """The issue's targets against this run, and why the missed ones are missed."""
+    if not rows:
+        return []
+    L = ["### Targets (issue 12)\n"]
+    p2 = [r for r in rows if r["matrix"] == "poisson2d:1024"]
+    best2 = max((r for r in p2 if r["t"] > 1), key=lambda r: r["speedup_vs_t1"] or 0, default=None)
+    t1 = next((r for r in p2 if r["t"] == 1), None)
+    # Matrices whose one-sweep pass already beats the triad fit in the caches: they say nothing
+    # about several sweeps exceeding one stream from memory.
+    cached = sorted({r["matrix"] for r in rows if r["t"] == 1 and (r["fraction_of_triad"] or 0) >= 1.0})
+    best_bw = max((r for r in rows if r["t"] > 1 and r["matrix"] not in cached),
+                  key=lambda r: r["fraction_of_triad"] or 0, default=None)
+    L.append("| target | measured | met? |")
+    L.append("|---|---|---|")
+    if best2:
+        L.append(f"| sequential SOR on 2D Poisson 1024² ≥ 2.5× faster per sweep than t = 1 | best "
+                 f"t = {best2['t']}: {fmt(best2['speedup_vs_t1'], '.2f')}× | "
+                 f"{'yes' if best2['speedup_vs_t1'] >= 2.5 else 'no'} |")
+    if best_bw:
+        note = (f" (not counted: {', '.join(cached)}, above the triad at t = 1 already: it "
+                f"fits in the caches)" if cached else "")
+        L.append(f"| effective bandwidth ≥ 1.0× the 1-thread triad (t > 1) | best: "
+                 f"{best_bw['matrix']} t = {best_bw['t']}, "
+                 f"{fmt(100 * best_bw['fraction_of_triad'], '.0f')} %{note} | "
+                 f"{'yes' if best_bw['fraction_of_triad'] >= 1.0 else 'no'} |")
+    groups = {}
+    for c in solves:
+        groups.setdefault((c["method"], c.get("pipeline_sweeps", 1)), []).append(c["seconds_median"])
+    cg = groups.get(("cg-diag", 1))
+    asy = [(t, statistics.median(v)) for (m, t), v in groups.items() if m == "async"]
+    if cg and asy:
+        t_best, a_best = min(asy, key=lambda x: x[1])
+        ratio = a_best / statistics.median(cg)
+        L.append(f"| async, 2 threads, 3D Poisson 64³ to 1e-8 in ≤ 0.8× the time of Eigen CG "
+                 f"(diagonal), 2 threads | best async (t = {t_best}): {fmt(ratio, '.2f')}× | "
+                 f"{'yes' if ratio <= 0.8 else 'no'} |")
+    L.append("")
+    if t1:
+        L.append(f"**Why.** The targets assumed a sweep bound by the x[i−1] → x[i] chain, at a "
+                 f"third of the triad (the issue's AMD EPYC). On this machine one sweep per pass "
+                 f"already runs at {fmt(100 * t1['fraction_of_triad'], '.0f')} % of the 1-thread "
+                 f"triad on 2D Poisson 1024²: the kernel is bound by memory, not by the chain, so "
+                 f"more sweeps in flight have little latency to hide, and the pass pays for "
+                 f"what they add (per-row bookkeeping of the lags, a second stream of rows "
+                 f"through the lag window). The window fits: for 2D 1024² at t = 4 it is about "
+                 f"4 × 1025 rows × 88 B (values, columns, row pointers, x, b, the diagonal) ≈ "
+                 f"360 kB against 2 MiB of L2, yet t = 4 is no faster. The real matrices after RCM (lags 271–1578) run shorter rows, "
+                 f"where the bookkeeping weighs more: t > 1 is 0.7–0.84× there. The only gains "
+                 f"are t = 2 on the 3D grids. The solve to 1e-8 is decided by sweep counts, "
+                 f"not by the kernel: CG needs about a third of async's iterations (see the "
+                 f"table), so async at 2 threads stays behind CG whatever the kernel does; "
+                 f"sequential SOR with the adaptive ω (issue 11) now matches async at 2 threads "
+                 f"on this problem. So `--pipeline-sweeps` defaults to 1 "
+                 f"(docs/algorithms.md).\n")
+    return L
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--perf", default="docs/perf")
@@ -422,6 +596,8 @@ def main():
                          f"{fmt(b['cpu_time'], '.4g')} {b['time_unit']} | {extra} |")
             L.append("")
 
+    L.extend(pipeline_section(perf))
+
     # stream
     L.append("## STREAM probe of the scenario run\n")
     L.append("| threads | triad GB/s (median) | triad GB/s (max) | copy GB/s |")
@@ -499,8 +675,15 @@ def main():
         with open(omega_md) as f:
             L.append(f.read().rstrip("\n") + "\n")
 
+    # Sections written by hand after the marker (measurements of other programs) are kept.
+    marker = "<!-- Written by hand below this line: bench/make_report.py keeps it as it is. -->"
+    kept = ""
+    if os.path.exists(a.doc):
+        old = open(a.doc).read()
+        if marker in old:
+            kept = "\n" + old[old.index(marker):]
     with open(a.doc, "w") as f:
-        f.write("\n".join(L) + "\n")
+        f.write("\n".join(L) + "\n" + kept)
     print("wrote", a.doc)
 
 

@@ -31,6 +31,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -204,7 +205,7 @@ json grid_search(const std::vector<double>& omegas, std::int64_t cap, int patien
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   double tol = 1e-8;
   std::int64_t cap = 400000;
   int threads = 2;
@@ -337,4 +338,7 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_omega: %s\n", e.what());
+  return 1;
 }

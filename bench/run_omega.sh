@@ -19,6 +19,7 @@
 #   prefers over the async part of omega.jsonl).
 # --quick: five small matrices, no 1024^2 run (minutes).
 set -euo pipefail
+invocation="$0 $*"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 matrices="$root/../shared/data/matrices"
@@ -65,13 +66,19 @@ fi
 
 common=(--threads "$threads" --time-limit "$time_limit" --async-time-limit "$time_limit"
         --grid-budget "$grid_budget" --patience "$patience")
-{
-  echo "command: $0 $*"
+# An --async-only run adds its own lines: the other columns came from the run before it.
+machine_lines() {
+  echo "command: $invocation"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   lscpu | grep -E '^(CPU\(s\)|Model name)' || true
-} > "$out/omega_machine.txt"
+}
+if [[ $async_only == 1 && -f "$out/omega_machine.txt" ]]; then
+  machine_lines >> "$out/omega_machine.txt"
+else
+  machine_lines > "$out/omega_machine.txt"
+fi
 
 if [[ $async_only == 1 ]]; then
   rm -f "$out/omega_async.jsonl"

@@ -8,8 +8,9 @@
 ///
 /// Usage:
 ///   bench_scenarios --matrix poisson2d:1024|poisson3d:64|FILE.mtx --method M [--threads T]
+///                   [--min-threads T0]
 ///                   [--reps R] [--tol 1e-8] [--time-cap S] [--omega auto|W] [--out FILE]
-///                   [--history FILE]
+///                   [--history FILE] [--pipeline-sweeps auto|T]
 ///   bench_scenarios --stream [--threads T] [--stream-mb MB] [--out FILE]
 /// Methods: async, block-jacobi, multicolor, sor, ssor (asor), cg-diag, cg-ichol (Eigen
 /// ConjugateGradient with DiagonalPreconditioner / IncompleteCholesky), ldlt, cholmod (direct).
@@ -83,12 +84,14 @@ struct args {
   std::string matrix = "poisson2d:256";
   std::string method = "async";
   int threads = 0;
+  int min_threads = 1;  // thread counts min_threads .. threads (sequential methods: 1)
   int reps = 3;
   double tol = 1e-8;
   double time_cap = 30.0;
   std::string out;
   std::string history;
   std::string omega;  // empty or "auto": estimated (fallback omega 1 for async and block-Jacobi)
+  int pipeline_sweeps = 0;  // solver_options::pipeline_sweeps: 0 = automatic, 1 = one per pass
   bool stream = false;
   int stream_mb = 256;
 };
@@ -107,6 +110,8 @@ args parse(int argc, char** argv) {
       a.method = next();
     } else if (k == "--threads") {
       a.threads = std::stoi(next());
+    } else if (k == "--min-threads") {
+      a.min_threads = std::stoi(next());
     } else if (k == "--reps") {
       a.reps = std::stoi(next());
     } else if (k == "--tol") {
@@ -119,6 +124,9 @@ args parse(int argc, char** argv) {
       a.omega = next();
     } else if (k == "--history") {
       a.history = next();
+    } else if (k == "--pipeline-sweeps") {
+      const std::string v = next();
+      a.pipeline_sweeps = v == "auto" ? 0 : std::stoi(v);
     } else if (k == "--stream") {
       a.stream = true;
     } else if (k == "--stream-mb") {
@@ -198,6 +206,7 @@ struct run_result {
   std::string reason;
   double omega = 1;
   std::string ordering = "natural";
+  int pipeline_sweeps = 1;
   double cancel_latency = std::nan("");
   double max_cancel_latency = std::nan("");
 };
@@ -232,7 +241,7 @@ int main(int argc, char** argv) try {
   const bool direct = a.method == "ldlt" || a.method == "cholmod";
   const bool sequential = a.method == "sor" || a.method == "ssor" || direct;
   const int max_t = sequential ? 1 : a.threads;
-  for (int t = 1; t <= max_t; ++t) {
+  for (int t = sequential ? 1 : std::clamp(a.min_threads, 1, max_t); t <= max_t; ++t) {
     // The solves' own peak: what the process holds on top of the matrix, b and x while solving.
     reset_peak_rss();
     const double rss_before_solves = status_bytes("VmRSS");
@@ -256,14 +265,15 @@ int main(int argc, char** argv) try {
         o.omega = std::stod(a.omega);
       }
       if (*m == asor::method::ssor) o.direction = asor::sweep_direction::symmetric;
+      o.pipeline_sweeps = a.pipeline_sweeps;
       asor::engine eng(view, o);
       for (int r = 0; r < a.reps; ++r) {
         std::fill(x.begin(), x.end(), 0.0);
         const asor::solve_report rep = eng.solve(b, x);
         runs.push_back({rep.solve_seconds, rep.setup_seconds, rep.sweeps.mean,
                         rep.relative_residual, std::string(asor::to_string(rep.reason)), rep.omega,
-                        std::string(asor::to_string(rep.ordering)), rep.cancel_latency_seconds,
-                        rep.max_cancel_latency_seconds});
+                        std::string(asor::to_string(rep.ordering)), rep.pipeline_sweeps,
+                        rep.cancel_latency_seconds, rep.max_cancel_latency_seconds});
         // The last repetition: the first one at a new thread count also pays for waking the
         // OpenMP team's new thread (1-9 ms on the VM), which would shift the whole curve.
         if (r + 1 == a.reps && !a.history.empty() && t == max_t) {
@@ -372,6 +382,7 @@ int main(int argc, char** argv) try {
             ", \"converged\": " + (all_converged ? "true" : "false");
     line += ", \"omega\": " + num(runs.front().omega);
     line += ", \"ordering\": " + str(runs.front().ordering);
+    line += ", \"pipeline_sweeps\": " + std::to_string(runs.front().pipeline_sweeps);
     const bool sweeping = m.has_value();
     line += ", \"bytes_per_sweep\": " + num(bytes_per_sweep);
     line += ", \"sweep_GBps\": " +

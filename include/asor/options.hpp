@@ -62,7 +62,16 @@ struct solver_options {
   int blocks = 0;         ///< 0 = one block per thread (sync), 4 per thread (async)
   int local_sweeps = 1;   ///< sweeps over a block between publications (async, block-Jacobi)
   int publish_every = 1;  ///< publish a provisional result every k block sweeps (async)
-  bool l1 = false;        ///< l1 diagonal (async and block-Jacobi)
+  /// SOR sweeps per pass over the rows (sor_pipeline in sweep.hpp): 1 = one sweep per pass (the
+  /// kernel sor_sweep; the default), 2 .. max_pipeline_sweeps = that many, pipelined; 0 =
+  /// automatic, from the bandwidth and the cache size (automatic_pipeline_sweeps). With a fixed
+  /// omega the iterate is bitwise the same for every value: only the speed changes, and the
+  /// stopping rules see the residuals of a pass after it. Used by forward and backward SOR, the
+  /// local sweeps of block-Jacobi and the asynchronous workers; SSOR and the symmetric direction
+  /// run one sweep per pass (docs/algorithms.md). The default is 1 because no setting was
+  /// measurably faster on the machines measured (docs/performance.md, "Pipelined sweeps").
+  int pipeline_sweeps = 1;
+  bool l1 = false;  ///< l1 diagonal (async and block-Jacobi)
   /// row order of the solve (see ordering); x and b stay in the caller's order
   asor::ordering ordering = asor::ordering::automatic;
   fallback_policy fallback = fallback_policy::none;

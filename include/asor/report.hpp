@@ -63,6 +63,9 @@ struct solve_report {
   bool l1 = false;
   asor::ordering ordering = asor::ordering::natural;  ///< applied: natural or rcm
   double tolerance = 0;
+  /// SOR sweeps per pass over the rows (solver_options::pipeline_sweeps, after the automatic
+  /// choice; the largest over the blocks or workers); 1 = one sweep per pass
+  int pipeline_sweeps = 1;
 
   sweep_stats sweeps;                      ///< over blocks (all equal for synchronous methods)
   std::vector<std::int64_t> block_sweeps;  ///< per block

@@ -11,9 +11,13 @@
 /// the rows, with no second pass; it mixes old and new values of x, so it is an estimate, not the
 /// residual of any single iterate.
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include "asor/csr_view.hpp"
 
@@ -94,6 +98,22 @@ struct sweep_result {
 ///
 /// With \p Chained, the entry of column \p chain (if the row has one) is left out and returned in
 /// \p a_chain: see relax_row_chained. Without, \p chain, \p a_chain and \p has_chain are unused.
+/// One entry k of row_sum, added to the partial sum \p s (or set aside as the chain's entry).
+/// A function, not a lambda: GCC stops inlining a lambda called from many inlined copies of a row
+/// (a pipelined pass has one per sweep in flight), and a call per entry costs more than the row.
+template <bool Chained, class Access>
+[[gnu::always_inline]] inline void row_sum_add(double& s, const int* col, const double* val,
+                                               Access x, int k, int chain, double& a_chain,
+                                               bool& has_chain) noexcept {
+  const int c = col[k];
+  if (Chained && c == chain) {
+    a_chain += val[k];
+    has_chain = true;
+  } else {
+    s += val[k] * x.load(c);
+  }
+}
+
 template <bool Chained, class Access>
 [[gnu::always_inline]] inline double row_sum(const csr_view& A, Access x, int i, int chain,
                                              double& a_chain, bool& has_chain) noexcept {
@@ -105,23 +125,14 @@ template <bool Chained, class Access>
   double s1 = 0.0;
   double s2 = 0.0;
   double s3 = 0.0;
-  auto add = [&](double& s, int k) {
-    const int c = col[k];
-    if (Chained && c == chain) {
-      a_chain += val[k];
-      has_chain = true;
-    } else {
-      s += val[k] * x.load(c);
-    }
-  };
   int k = first;
   for (; k + 4 <= last; k += 4) {
-    add(s0, k);
-    add(s1, k + 1);
-    add(s2, k + 2);
-    add(s3, k + 3);
+    row_sum_add<Chained>(s0, col, val, x, k, chain, a_chain, has_chain);
+    row_sum_add<Chained>(s1, col, val, x, k + 1, chain, a_chain, has_chain);
+    row_sum_add<Chained>(s2, col, val, x, k + 2, chain, a_chain, has_chain);
+    row_sum_add<Chained>(s3, col, val, x, k + 3, chain, a_chain, has_chain);
   }
-  for (; k < last; ++k) add(s0, k);
+  for (; k < last; ++k) row_sum_add<Chained>(s0, col, val, x, k, chain, a_chain, has_chain);
   return (s0 + s1) + (s2 + s3);
 }
 
@@ -178,41 +189,275 @@ sweep_result sor_sweep(const csr_view& matrix, const double* b, Access x, int be
   // treats conservatively) would reload them row after row.
   const csr_view A = matrix;
   sweep_result out;
+  // One running sum per sweep, row after row, across the polls: the order of the additions is the
+  // order of the rows, which the pipelined passes (sor_pipeline) reproduce bit for bit.
+  double acc = 0.0;
   if (dir != sweep_direction::backward) {
     for (int chunk = begin; chunk < end; chunk += poll_rows) {
       if (poll()) {
+        out.residual_sq = acc;
         out.interrupted = true;
         return out;
       }
       const int stop = chunk + poll_rows < end ? chunk + poll_rows : end;
-      double acc = 0.0;
       for (int i = chunk; i < stop; ++i) {
         const double r = relax_row_chained(A, b, x, i, omega, i - 1);
         acc += r * r;
       }
-      out.residual_sq += acc;
       out.rows += stop - chunk;
     }
+    out.residual_sq = acc;
     if (dir == sweep_direction::forward) return out;
   }
   const bool record = dir == sweep_direction::backward;
+  double back = 0.0;
   for (int chunk = end; chunk > begin; chunk -= poll_rows) {
     if (poll()) {
+      if (record) out.residual_sq = back;
       out.interrupted = true;
       return out;
     }
     const int stop = chunk - poll_rows > begin ? chunk - poll_rows : begin;
-    double acc = 0.0;
     for (int i = chunk - 1; i >= stop; --i) {
       const double r = relax_row_chained(A, b, x, i, omega, i + 1);
-      acc += r * r;
+      back += r * r;
     }
-    if (record) {
-      out.residual_sq += acc;
-      out.rows += chunk - stop;
+    if (record) out.rows += chunk - stop;
+  }
+  if (record) out.residual_sq = back;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipelined sweeps: t SOR sweeps in one pass over the rows (docs/algorithms.md, "Pipelined
+// sweeps").
+
+/// \brief The most sweeps one pipelined pass runs (`solver_options::pipeline_sweeps`).
+inline constexpr int max_pipeline_sweeps = 8;
+
+/// \brief The lag of a pipelined pass over rows [begin, end): 1 + the bandwidth of the rows
+/// counting only the columns inside [begin, end), max |i - j| over those entries a_ij.
+///
+/// Only the values the pass itself writes create dependencies between its sweeps. Columns outside
+/// the range are read either from a frozen copy (block-Jacobi: constant during the pass, so any
+/// order reads the same values) or from other workers (async: any age is allowed), so they do not
+/// count. O(entries of the range).
+inline int pipeline_lag(const csr_view& A, int begin, int end) noexcept {
+  int width = 0;
+  for (int i = begin; i < end; ++i) {
+    const int first = A.row_ptr[static_cast<std::size_t>(i)];
+    const int last = A.row_ptr[static_cast<std::size_t>(i) + 1];
+    for (int k = first; k < last; ++k) {
+      const int j = A.col_idx[static_cast<std::size_t>(k)];
+      if (j < begin || j >= end) continue;
+      const int d = j > i ? j - i : i - j;
+      if (d > width) width = d;
     }
   }
+  return width + 1;
+}
+
+/// \brief What one pipelined pass did.
+struct pipeline_result {
+  /// Provisional residual of each sweep of the pass (sum of squared pre-update residuals of its
+  /// rows, in row order): entries [0, sweeps) are valid.
+  std::array<double, max_pipeline_sweeps> residual_sq{};
+  int sweeps = 0;            ///< sweeps that relaxed every row of the range (a prefix of the pass)
+  bool interrupted = false;  ///< the poll asked to stop before the pass finished
+};
+
+/// \brief A segment callback that does nothing.
+struct no_segment_done {
+  constexpr void operator()(int /*segment*/, int /*sweep*/, double /*residual_sq*/) const noexcept {
+  }
+};
+
+/// \brief Sizes of the data caches of the CPU this process runs on, in bytes (0: unknown).
+struct cache_sizes {
+  std::size_t l2 = 0;  ///< level 2, per core
+  std::size_t l3 = 0;  ///< last level (shared), 0 when there is none
+};
+
+/// \returns the cache sizes from sysconf(_SC_LEVEL2_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE), or from
+/// /sys/devices/system/cpu/cpu0/cache when sysconf does not know them; read once per process.
+cache_sizes detect_cache_sizes() noexcept;
+
+/// \brief The sweeps per pass that `solver_options::pipeline_sweeps = 0` (automatic) picks for
+/// rows [begin, end) with the given \p lag (pipeline_lag): the largest t <= \p cap such that the
+/// pass's window of rows, (t - 1) lags plus the band on both sides, fits the cache budget (half of
+/// L2; docs/algorithms.md explains the choice, docs/performance.md measures it), and the start
+/// and the drain of the pass (t - 1 lags each) cover at most a quarter of its rows. 1 when no
+/// t >= 2 qualifies.
+int automatic_pipeline_sweeps(const csr_view& A, int begin, int end, int lag,
+                              const cache_sizes& cache, int cap = 4) noexcept;
+
+namespace detail {
+
+/// The pass of sor_pipeline with T sweeps in direction Forward (see there). Positions q = 0 .. n-1
+/// number the rows in the order of the sweeps: row begin + q forward, end - 1 - q backward. At
+/// step p, sweep k relaxes position p - k * lag; within a step the leading sweep goes first.
+template <int T, bool Forward, class Access, class Poll, class Done>
+pipeline_result sor_pipeline_pass(const csr_view& A, const double* b, Access x,
+                                  std::span<const int> seg, std::int64_t lag, double omega,
+                                  Poll& poll, Done& done) {
+  const int begin = seg.front();
+  const int end = seg.back();
+  const std::int64_t n = end - begin;
+  const int nseg = static_cast<int>(seg.size()) - 1;
+  // End (exclusive) of the s-th segment in the sweeps' order, as a position; its index in seg.
+  const auto seg_end = [&](int s) -> std::int64_t {
+    return Forward ? seg[static_cast<std::size_t>(s) + 1] - begin
+                   : end - seg[static_cast<std::size_t>(nseg - 1 - s)];
+  };
+  const auto seg_id = [&](int s) { return Forward ? s : nseg - 1 - s; };
+  const std::int64_t last = n + (T - 1) * lag;  // steps 0 .. last - 1
+  // Steps at which every sweep's position lies in [0, n): no bounds test needed there.
+  const std::int64_t full_lo = (T - 1) * lag;
+  const std::int64_t full_hi = n;
+
+  constexpr auto N = static_cast<std::size_t>(T);
+  std::array<double, N> acc{};    // the current segment's sum, per sweep
+  std::array<double, N> total{};  // the sum of the finished segments, per sweep
+  std::array<int, N> next{};      // the segment each sweep is in (in the sweeps' order)
+
+  // Relaxes steps [p0, p1); Checked: skips positions outside [0, n) (start and drain).
+  const auto run = [&]<bool Checked>(std::int64_t p0, std::int64_t p1) {
+    std::array<double, N> a = acc;  // indexed by constants only: kept in registers
+    for (std::int64_t p = p0; p < p1; ++p) {
+      [&]<int... K>(std::integer_sequence<int, K...>) {
+        (
+            [&] {
+              const std::int64_t q = p - K * lag;
+              if (Checked && (q < 0 || q >= n)) return;
+              const int i = Forward ? begin + static_cast<int>(q) : end - 1 - static_cast<int>(q);
+              const double r = relax_row_chained(A, b, x, i, omega, Forward ? i - 1 : i + 1);
+              std::get<static_cast<std::size_t>(K)>(a) += r * r;
+            }(),
+            ...);
+      }
+      (std::make_integer_sequence<int, T>{});
+    }
+    acc = a;
+  };
+  const auto relax_steps = [&](std::int64_t p0, std::int64_t p1) {
+    if (full_lo >= full_hi) {
+      run.template operator()<true>(p0, p1);
+      return;
+    }
+    const std::int64_t a = std::min(p1, full_lo);
+    const std::int64_t z = std::max(p0, full_hi);
+    if (p0 < a) run.template operator()<true>(p0, a);
+    if (std::max(p0, full_lo) < std::min(p1, full_hi)) {
+      run.template operator()<false>(std::max(p0, full_lo), std::min(p1, full_hi));
+    }
+    if (z < p1) run.template operator()<true>(z, p1);
+  };
+
+  // A poll every poll_rows rows relaxed, as in sor_sweep: every poll_rows / T steps.
+  const std::int64_t poll_every = std::max(1, poll_rows / T);
+  std::int64_t next_poll = 0;
+  pipeline_result out;
+  std::int64_t p = 0;
+  for (;;) {
+    // Sweep k has finished its segment when it reaches the segment's end: report it.
+    for (int k = 0; k < T; ++k) {
+      while (next[static_cast<std::size_t>(k)] < nseg &&
+             p == seg_end(next[static_cast<std::size_t>(k)]) + k * lag) {
+        const double r = acc[static_cast<std::size_t>(k)];
+        total[static_cast<std::size_t>(k)] += r;
+        acc[static_cast<std::size_t>(k)] = 0.0;
+        done(seg_id(next[static_cast<std::size_t>(k)]), k, r);
+        ++next[static_cast<std::size_t>(k)];
+      }
+    }
+    if (p >= last) break;
+    if (p == next_poll) {
+      if (poll()) {
+        out.interrupted = true;
+        break;
+      }
+      next_poll += poll_every;
+    }
+    std::int64_t stop = std::min(last, next_poll);
+    for (int k = 0; k < T; ++k) {
+      if (next[static_cast<std::size_t>(k)] < nseg) {
+        stop = std::min(stop, seg_end(next[static_cast<std::size_t>(k)]) + k * lag);
+      }
+    }
+    relax_steps(p, stop);
+    p = stop;
+  }
+  while (out.sweeps < T && next[static_cast<std::size_t>(out.sweeps)] == nseg) {
+    out.residual_sq[static_cast<std::size_t>(out.sweeps)] =
+        total[static_cast<std::size_t>(out.sweeps)];
+    ++out.sweeps;
+  }
   return out;
+}
+
+template <bool Forward, class Access, class Poll, class Done>
+pipeline_result sor_pipeline_dispatch(const csr_view& A, const double* b, Access x,
+                                      std::span<const int> seg, int sweeps, std::int64_t lag,
+                                      double omega, Poll& poll, Done& done) {
+  switch (sweeps) {
+    case 1:
+      return sor_pipeline_pass<1, Forward>(A, b, x, seg, lag, omega, poll, done);
+    case 2:
+      return sor_pipeline_pass<2, Forward>(A, b, x, seg, lag, omega, poll, done);
+    case 3:
+      return sor_pipeline_pass<3, Forward>(A, b, x, seg, lag, omega, poll, done);
+    case 4:
+      return sor_pipeline_pass<4, Forward>(A, b, x, seg, lag, omega, poll, done);
+    case 5:
+      return sor_pipeline_pass<5, Forward>(A, b, x, seg, lag, omega, poll, done);
+    case 6:
+      return sor_pipeline_pass<6, Forward>(A, b, x, seg, lag, omega, poll, done);
+    case 7:
+      return sor_pipeline_pass<7, Forward>(A, b, x, seg, lag, omega, poll, done);
+    default:
+      return sor_pipeline_pass<max_pipeline_sweeps, Forward>(A, b, x, seg, lag, omega, poll, done);
+  }
+}
+
+}  // namespace detail
+
+/// \brief \p sweeps SOR sweeps over rows [segments.front(), segments.back()) in one pass, with
+/// bitwise the result of running them one after the other (sor_sweep).
+///
+/// Sweep k + 1 runs \p lag rows behind sweep k, in the same thread: at each step the pass relaxes
+/// one row of every sweep in flight (the leading sweep first), each with relax_row_chained, the
+/// arithmetic of sor_sweep. With lag >= 1 + the bandwidth of the range (pipeline_lag), a row of
+/// sweep k + 1 reads, inside the range, exactly the values it would read after sweep k finished:
+/// those of sweep k + 1 on one side (already relaxed by it, not yet by sweep k + 2, which is a lag
+/// behind) and those of sweep k on the other (relaxed by it a lag ahead, not yet by sweep k + 1).
+/// The rows of one step never couple, so the sweeps form independent dependency chains that the
+/// CPU overlaps, and each row of the matrix is loaded once per pass while the window of
+/// about sweeps x lag rows stays in cache (docs/algorithms.md).
+///
+/// \p segments split the range (offsets like a partition's; one segment: {begin, end}). When
+/// sweep k has relaxed the last row of a segment, \p done(segment, k, residual_sq) is called with
+/// that sweep's sum of squared pre-update residuals over the segment (an async worker publishes
+/// its blocks so). Each sweep's residual over the whole range, in row order, is returned (bitwise
+/// sor_sweep's when there is one segment).
+///
+/// The stop request is polled every `poll_rows` rows relaxed (every poll_rows / sweeps steps).
+/// An interrupted pass leaves x row-consistent (each row relaxed by a prefix of the sweeps or
+/// untouched) and counts only the sweeps that relaxed every row. \p omega is a parameter of the
+/// pass: it may change from one pass to the next.
+/// \pre 1 <= sweeps <= max_pipeline_sweeps; dir is forward or backward (an SSOR sweep alternates
+/// directions: consecutive halves cannot overlap, see docs/algorithms.md); lag >=
+/// pipeline_lag(A, begin, end); segments has at least two non-decreasing entries.
+template <class Access, class Poll = no_poll, class Done = no_segment_done>
+pipeline_result sor_pipeline(const csr_view& matrix, const double* b, Access x,
+                             std::span<const int> segments, int sweeps, int lag, double omega,
+                             sweep_direction dir, Poll&& poll = {}, Done&& done = {}) {
+  // A local copy of the view, for the reason given in sor_sweep.
+  const csr_view A = matrix;
+  const std::int64_t l = lag < 1 ? 1 : lag;
+  if (dir == sweep_direction::backward) {
+    return detail::sor_pipeline_dispatch<false>(A, b, x, segments, sweeps, l, omega, poll, done);
+  }
+  return detail::sor_pipeline_dispatch<true>(A, b, x, segments, sweeps, l, omega, poll, done);
 }
 
 /// \brief One SOR pass over an explicit list of rows (multicolor SOR: the rows of one color).

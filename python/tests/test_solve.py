@@ -13,7 +13,12 @@ from conftest import DATA, ones_rhs
 
 import asor
 
-MATRICES = sorted(p.name for p in DATA.glob("*.mtx") if p.name != "LF10_crlf.mtx")
+# Not bcsstk20: it is there for the adaptive omega's test (tests/unit/omega_control_test.cpp).
+# Its condition after Jacobi scaling is 1.8e8 (3.9e12 before); with b = A * ones sequential SOR
+# needs 164,997 sweeps at the best omega of a grid, and with the random b below the residual is
+# still rising after 400,000.
+MATRICES = sorted(
+    p.name for p in DATA.glob("*.mtx") if p.name not in ("LF10_crlf.mtx", "bcsstk20.mtx"))
 METHODS = ["async", "sor", "ssor", "multicolor", "block-jacobi", "jacobi"]
 # The 2-norm condition numbers, np.linalg.cond(A.toarray()) rounded up to 3 digits: computed once
 # here, since the dense SVD of the 900-row gr_30_30 takes ~10 s with Debian's reference LAPACK.

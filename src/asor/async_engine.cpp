@@ -5,10 +5,19 @@
 // through the job's stop_control, which the workers poll every `poll_rows` rows together with the
 // clock. Convergence is reported only after the driver has verified the true residual on a
 // quiescent x (docs/termination.md).
+//
+// Pipelined passes (solver_options::pipeline_sweeps, sor_pipeline in sweep.hpp): a worker whose
+// blocks take one sweep per visit (local_sweeps = 1) runs t sweeps in one pass over all of its
+// blocks (contiguous rows), with the lag of its own rows only: the other workers' values may be of
+// any age in the asynchronous method, so they create no dependency. Without other workers this is
+// bitwise t passes over the blocks in sweep order. Each block still publishes after each of its
+// sweeps (when the pass's sweep leaves the block), and the budget holds per block. With
+// local_sweeps > 1 a visit's local sweeps are pipelined per block instead.
 
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,12 +31,15 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "asor/sweep.hpp"
 #include "engine_impl.hpp"
 #include "omega_adaptation.hpp"
 #include "schedule.hpp"
+#include "worker_plan.hpp"
 
 namespace asor::detail {
 namespace {
@@ -60,6 +72,7 @@ struct alignas(64) worker_pass {
   /// Provisional results this worker published (its own line: no counter shared by workers).
   std::atomic<std::int64_t> published{0};
   std::atomic<std::int64_t> dropped{0};  ///< results its full ring could not take
+  std::atomic<int> pipeline{1};          ///< sweeps per pass it used (solve_report)
 };
 
 /// State shared by the workers and the coordinator during one job.
@@ -230,13 +243,24 @@ class coordinator {
   }
 
   void absorb(std::size_t b, std::int64_t sweeps, double residual_sq) {
-    sum_sq_ += residual_sq - latest_sq_[b];
+    const double old = latest_sq_[b];
     latest_sq_[b] = residual_sq;
+    sum_sq_ += residual_sq - old;
+    // When the block held most of the sum and its value fell by orders of magnitude, the running
+    // sum is left with rounding only (0 or below, clamped to a global estimate of 0, seen in the
+    // records of --history): then it is summed again.
+    if (!(sum_sq_ > 1e-6 * old)) sum_sq_ = exact_sum();
     known_sweeps_[b] = sweeps;
     if (!fresh_[b] && sweeps > round_start_sweeps_[b]) {
       fresh_[b] = true;
       ++fresh_blocks_;
     }
+  }
+
+  [[nodiscard]] double exact_sum() const {
+    double sum = 0.0;
+    for (const double v : latest_sq_) sum += v;
+    return sum;
   }
 
   [[nodiscard]] double global_estimate() const {
@@ -247,12 +271,11 @@ class coordinator {
   stop_reason observe_and_evaluate() {
     // Recompute the sum exactly (no drift from incremental updates). Blocks that have not
     // published in this round count only to detect a non-finite value.
-    sum_sq_ = 0.0;
+    sum_sq_ = exact_sum();
     std::int64_t lo = known_sweeps_.empty() ? 0 : known_sweeps_[0];
     std::int64_t hi = lo;
     double total = 0.0;
     for (std::size_t b = 0; b < latest_sq_.size(); ++b) {
-      sum_sq_ += latest_sq_[b];
       lo = std::min(lo, known_sweeps_[b]);
       hi = std::max(hi, known_sweeps_[b]);
       total += static_cast<double>(known_sweeps_[b]);
@@ -375,6 +398,47 @@ struct worker_round {
   std::stop_token token;
 };
 
+/// How one worker sweeps its blocks in a round (pipelined passes, see the top of this file).
+struct worker_plan {
+  bool union_passes = false;        ///< pipelined passes over all of the worker's blocks
+  int sweeps = 1;                   ///< union passes: sweeps per pass
+  int lag = 1;                      ///< union passes: pipeline_lag of the worker's rows
+  std::vector<int> block_pipeline;  ///< local_sweeps > 1: sweeps per pass of each block (or empty)
+  std::vector<int> block_lags;      ///< local_sweeps > 1: pipeline_lag of each block
+  int reported = 1;                 ///< the largest sweeps per pass used
+};
+
+/// The plan of the worker owning blocks [first, last). O(entries of its rows) for the lags.
+worker_plan plan_worker(const worker_round& w, int first, int last) {
+  const solver_options& o = w.ctx.job.options;
+  const partition& part = w.ctx.prep.part;
+  worker_plan plan;
+  if (first >= last || o.pipeline_sweeps == 1 || o.direction == sweep_direction::symmetric) {
+    return plan;
+  }
+  const cache_sizes cache = detect_cache_sizes();
+  if (o.local_sweeps == 1) {
+    const int lo = part.begin(first);
+    const int hi = part.end(last - 1);
+    plan.lag = pipeline_lag(w.A, lo, hi);
+    plan.sweeps = o.pipeline_sweeps > 0 ? o.pipeline_sweeps
+                                        : automatic_pipeline_sweeps(w.A, lo, hi, plan.lag, cache);
+    plan.union_passes = plan.sweeps > 1;
+    plan.reported = plan.sweeps;
+    return plan;
+  }
+  for (int blk = first; blk < last; ++blk) {
+    const int lag = pipeline_lag(w.A, part.begin(blk), part.end(blk));
+    const int t = o.pipeline_sweeps > 0
+                      ? o.pipeline_sweeps
+                      : automatic_pipeline_sweeps(w.A, part.begin(blk), part.end(blk), lag, cache);
+    plan.block_lags.push_back(lag);
+    plan.block_pipeline.push_back(t);
+    plan.reported = std::max(plan.reported, std::min(t, o.local_sweeps));
+  }
+  return plan;
+}
+
 /// The body of one worker thread for one round. Returns when the round is decided or when all of
 /// its blocks have used the sweep budget (no block starts a sweep past it).
 void work(const worker_round& w, int worker, int workers) {
@@ -391,44 +455,29 @@ void work(const worker_round& w, int worker, int workers) {
   auto& pass = w.s.passes[static_cast<std::size_t>(worker)];
   result_ring* ring =
       w.s.rings.empty() ? nullptr : w.s.rings[static_cast<std::size_t>(worker)].get();
-  while (!poll()) {
-    double pass_sq = 0.0;
-    bool swept = false;
-    for (int blk = first; blk < last; ++blk) {
-      auto& count = w.block_sweeps[static_cast<std::size_t>(blk)];
-      const auto local = static_cast<int>(std::min<std::int64_t>(o.local_sweeps, budget - count));
-      if (local <= 0) continue;  // this block has used the budget
-      swept = true;
-      double residual_sq = 0.0;
-      for (int k = 0; k < local; ++k) {
-        const double omega = w.s.omega.load(std::memory_order_relaxed);
-        const sweep_result r =
-            sor_sweep(w.A, b, access, part.begin(blk), part.end(blk), omega, o.direction, poll);
-        if (r.interrupted) return;
-        residual_sq = r.residual_sq;  // the newest sweep's residual describes the block best
+
+  // Block blk has finished its count-th sweep with this residual: publish (every publish_every
+  // visits, and always at the budget) and call the fault-injection hook.
+  const auto block_swept = [&](int blk, std::int64_t count, double residual_sq) {
+    if ((count / o.local_sweeps) % o.publish_every == 0 || count == budget) {
+      const provisional_result result{blk, worker, count, residual_sq,
+                                      seconds_between(w.ctx.t0, clock::now())};
+      block_slot& slot = w.s.slots[static_cast<std::size_t>(blk)];
+      slot.residual_sq.store(residual_sq, std::memory_order_relaxed);
+      slot.seconds.store(result.seconds, std::memory_order_relaxed);
+      slot.worker.store(worker, std::memory_order_relaxed);
+      slot.sweeps.store(count, std::memory_order_release);
+      if (ring != nullptr && !ring->push(result)) {
+        pass.dropped.store(pass.dropped.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
       }
-      pass_sq += residual_sq;
-      count += local;
-      // Publish every publish_every visits of the block, and always its last sweep of the budget.
-      if ((count / o.local_sweeps) % o.publish_every == 0 || count == budget) {
-        const provisional_result result{blk, worker, count, residual_sq,
-                                        seconds_between(w.ctx.t0, clock::now())};
-        block_slot& slot = w.s.slots[static_cast<std::size_t>(blk)];
-        slot.residual_sq.store(residual_sq, std::memory_order_relaxed);
-        slot.seconds.store(result.seconds, std::memory_order_relaxed);
-        slot.worker.store(worker, std::memory_order_relaxed);
-        slot.sweeps.store(count, std::memory_order_release);
-        if (ring != nullptr && !ring->push(result)) {
-          pass.dropped.store(pass.dropped.load(std::memory_order_relaxed) + 1,
-                             std::memory_order_relaxed);
-        }
-        pass.published.store(pass.published.load(std::memory_order_relaxed) + 1,
-                             std::memory_order_relaxed);
-      }
-      if (o.on_block_sweep) o.on_block_sweep(worker, blk, count);
-      if (poll()) return;
+      pass.published.store(pass.published.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
     }
-    if (!swept) return;  // every block of this worker is at the budget
+    if (o.on_block_sweep) o.on_block_sweep(worker, blk, count);
+  };
+  // After a pass over all of the worker's blocks with their newest residuals summing to pass_sq.
+  const auto pass_done = [&](double pass_sq) {
     pass.residual_sq.store(pass_sq, std::memory_order_relaxed);
     if (w.s.wake_armed.load(std::memory_order_relaxed)) {
       double total = 0.0;
@@ -442,6 +491,86 @@ void work(const worker_round& w, int worker, int workers) {
     // until other workers move. On an oversubscribed machine give them the core (on dedicated
     // cores yield returns at once).
     if (pass_sq <= w.quiet_sq) std::this_thread::yield();
+  };
+
+  const worker_plan plan = plan_worker(w, first, last);
+  pass.pipeline.store(plan.reported, std::memory_order_relaxed);
+
+  if (plan.union_passes) {
+    // Pipelined passes over all of the worker's blocks, each block publishing as each sweep of
+    // the pass leaves it.
+    const auto nb = static_cast<std::size_t>(last - first);
+    const std::span<const int> segments =
+        part.offsets().subspan(static_cast<std::size_t>(first), nb + 1);
+    const std::span<std::int64_t> counts(w.block_sweeps.data() + first, nb);
+    while (!poll()) {
+      const worker_step step = next_worker_step(counts, budget, plan.sweeps);
+      if (step.what == worker_step::kind::done) return;
+      if (step.what == worker_step::kind::catch_up) {
+        for (int blk = first; blk < last; ++blk) {
+          std::int64_t& count = counts[static_cast<std::size_t>(blk - first)];
+          if (count >= step.target) continue;
+          const sweep_result r =
+              sor_sweep(w.A, b, access, part.begin(blk), part.end(blk),
+                        w.s.omega.load(std::memory_order_relaxed), o.direction, poll);
+          if (r.interrupted) return;
+          block_swept(blk, ++count, r.residual_sq);
+          if (poll()) return;
+        }
+        continue;
+      }
+      const int k = step.sweeps;
+      double pass_sq = 0.0;
+      const pipeline_result r = sor_pipeline(
+          w.A, b, access, segments, k, plan.lag, w.s.omega.load(std::memory_order_relaxed),
+          o.direction, poll, [&](int segment, int sweep, double residual_sq) {
+            const int blk = first + segment;
+            block_swept(blk, ++counts[static_cast<std::size_t>(segment)], residual_sq);
+            if (sweep == k - 1) pass_sq += residual_sq;
+          });
+      if (r.interrupted) return;
+      pass_done(pass_sq);
+    }
+    return;
+  }
+
+  // One block at a time: local_sweeps sweeps per visit (pipelined per block when planned).
+  while (!poll()) {
+    double pass_sq = 0.0;
+    bool swept = false;
+    for (int blk = first; blk < last; ++blk) {
+      auto& count = w.block_sweeps[static_cast<std::size_t>(blk)];
+      const auto local = static_cast<int>(std::min<std::int64_t>(o.local_sweeps, budget - count));
+      if (local <= 0) continue;  // this block has used the budget
+      swept = true;
+      const auto kb = static_cast<std::size_t>(blk - first);
+      const int per_pass = plan.block_pipeline.empty() ? 1 : plan.block_pipeline[kb];
+      double residual_sq = 0.0;
+      for (int s = 0; s < local;) {
+        const int k = std::min(per_pass, local - s);
+        if (k == 1) {
+          const sweep_result r =
+              sor_sweep(w.A, b, access, part.begin(blk), part.end(blk),
+                        w.s.omega.load(std::memory_order_relaxed), o.direction, poll);
+          if (r.interrupted) return;
+          residual_sq = r.residual_sq;  // the newest sweep's residual describes the block best
+        } else {
+          const std::array<int, 2> whole{part.begin(blk), part.end(blk)};
+          const pipeline_result r =
+              sor_pipeline(w.A, b, access, whole, k, plan.block_lags[kb],
+                           w.s.omega.load(std::memory_order_relaxed), o.direction, poll);
+          if (r.interrupted) return;
+          residual_sq = r.residual_sq[static_cast<std::size_t>(k) - 1];
+        }
+        s += k;
+      }
+      pass_sq += residual_sq;
+      count += local;
+      block_swept(blk, count, residual_sq);
+      if (poll()) return;
+    }
+    if (!swept) return;  // every block of this worker is at the budget
+    pass_done(pass_sq);
   }
 }
 
@@ -491,9 +620,11 @@ class async_schedule final : public schedule {
 
   void complete(solve_report& report) override {
     report.provisional = std::move(coord_.records());
+    report.pipeline_sweeps = 1;
     for (const auto& pass : shared_.passes) {
       report.provisional_results += pass.published.load();
       report.provisional_results_dropped += pass.dropped.load();
+      report.pipeline_sweeps = std::max(report.pipeline_sweeps, pass.pipeline.load());
     }
   }
 

@@ -206,7 +206,9 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
       // (issue 11: "do not fail"); at the back-off's floor, or for a fixed omega, the fallback
       // policy decides, and without one the divergence stands.
       if (const std::optional<double> next = adapt.diverged(mon.snapshot().min_sweeps)) {
-        logger()->warn(
+        // An adaptation under auto, recorded in the omega history (not a warning: the solve
+        // goes on as asked; a fallback the user chose is different, and warns).
+        logger()->info(
             "diverged after {} sweeps with omega {}; backed off to omega {} from the "
             "last verified x",
             mon.snapshot().min_sweeps, mon.snapshot().omega, *next);

@@ -40,12 +40,19 @@ class omega_adaptation {
                o.method == method::multicolor) {
       parallel_omega_backoff::settings s;
       if (p.lambda_min > 0.0 && p.lambda_min < 1.0) s.mu = 1.0 - p.lambda_min;
-      // Judged on verified (true) residuals and non-finite estimates only. Measured on nos4 and
-      // Poisson 64^2 (async, 2 threads): judged on the provisional estimates, the back-off fired
-      // on solves that converged (stalls at 1/8 and even 1/1000 of SOR's rate, a "divergence"
-      // near the tolerance) and made them 2-35x slower (Poisson 64^2: 7,334 and 15,234 sweeps
-      // against 401-430; nos4: 54,315 against 208-288).
-      s.verified_only = true;
+      // Divergence judged on verified (true) residuals and non-finite estimates only: judged on
+      // the provisional estimates, the first version fired on solves that converged (a
+      // "divergence" near the tolerance; Poisson 64^2 async, 2 threads: 7,334 and 15,234 sweeps
+      // against 401-430). A stall is no progress of the best residual over a long window
+      // (omega_control.hpp), provisional or verified.
+      s.divergence_verified_only = true;
+      // No stall rule: measured on the development set (async, 2 threads, 3 runs each), the
+      // asynchronous schedule has windows without 1 % progress of the best estimate on solves
+      // that then converge, and backing off there never made them faster (bcsstk22: 27,806 to
+      // 95,337 sweeps, down to omega 1.0, against 593, 1,089 and 19,820 at the estimate's
+      // 1.927; nos4: 230, 230, 10,355 against 303, 386, 17,571; mesh2e1: 2,879 to 5,131 against
+      // 3,395 to 3,432). A stall is left to the stopping rules (stagnation_window).
+      s.stall_progress = 0.0;
       backoff_.emplace(p.omega, s);
     }
   }

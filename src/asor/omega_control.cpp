@@ -111,18 +111,48 @@ omega_decision sor_omega_controller::observe(double residual_sq) {
     measured_.back().rate = rate;
     measured_.back().reliable = reliable;
   } else {
+    // A later measurement at the same omega supersedes an earlier one (rates measured later are
+    // biased low: only the latest compares with the other omegas' latest).
+    for (measurement& m : measured_) {
+      if (m.omega == omega_) m.reliable = false;
+    }
     measured_.push_back({omega_, rate, reliable});
     measured_here_ = true;
   }
   if (!reliable) return keep;
+  if (confirming_) {
+    // Back at the best omega after a raise measured worse: the best's rate was measured earlier,
+    // when the error still had fast components, and rates measured later are biased low. This
+    // phase re-measures it at the same point of the solve as the raise's.
+    confirming_ = false;
+    if (rate >= (1.0 - s_.worse_margin) * candidate_rate_) {
+      frozen_ = true;  // confirmed: the raise was worse; stay here
+      return keep;
+    }
+    // The raise was better after all: the earlier rates (all but the raise's) were the start's
+    // transient, and this one is worse. Back to the raised omega, and on from there.
+    for (std::size_t k = 0; k < measured_.size(); ++k) {
+      if (k != candidate_index_) measured_[k].reliable = false;
+    }
+    return change_to(candidate_omega_, factor,
+                     "back to the raised omega: the best's rate, measured again, is worse");
+  }
   const measurement* b = best();
   // Not consistently ordered: Young's model is a heuristic, so each raise must show. A raise
-  // measured worse than the best sends omega back to the best, for good. (Rates measured later in
-  // a solve are biased low, the error having lost its fast components: the test errs towards
-  // the earlier omega. For consistently ordered matrices Young's relation is exact and the
-  // comparison would only see that bias, so it is not made.)
+  // measured worse than the best sends omega back to the best, whose rate is measured again
+  // before the raise is given up (rates measured later in a solve are biased low, the error having
+  // lost its fast components, so the first comparison errs towards the earlier omega). For
+  // consistently ordered matrices Young's relation is exact and the comparison would only see
+  // that bias, so it is not made.
   if (!s_.consistently_ordered && b->omega != omega_ && rate < (1.0 - s_.worse_margin) * b->rate) {
-    frozen_ = true;
+    if (history_.size() + 2 <= static_cast<std::size_t>(s_.max_changes)) {
+      confirming_ = true;
+      candidate_omega_ = omega_;
+      candidate_rate_ = rate;
+      candidate_index_ = measured_.size() - 1;
+    } else {
+      frozen_ = true;
+    }
     return change_to(b->omega, factor, "back to the best measured omega");
   }
   if (factor <= ideal) {
@@ -167,8 +197,9 @@ void parallel_omega_backoff::start_phase(std::int64_t sweeps) {
   // Sequential SOR's rate at this omega: Young's factor for mu.
   const double factor = std::clamp(young_factor(omega_, mu_), 1e-6, 1.0 - 1e-12);
   expected_rate_ = -std::log(factor);
-  window_ = std::max(s_.min_window,
-                     static_cast<std::int64_t>(std::ceil(s_.window_reductions / expected_rate_)));
+  window_ = std::max(
+      s_.min_window,
+      static_cast<std::int64_t>(std::ceil(s_.stall_ratio * s_.window_reductions / expected_rate_)));
   phase_start_ = sweeps;
   last_sweeps_ = sweeps;
   above_ = 0;
@@ -203,7 +234,6 @@ omega_decision parallel_omega_backoff::observe(std::int64_t sweeps, double resid
     return back_off(sweeps, std::numeric_limits<double>::infinity(), true,
                     "backed off: the residual is not finite");
   }
-  if (s_.verified_only && !verified) return keep;
   if (phase_start_ < 0) {
     phase_start_ = sweeps;
     last_sweeps_ = sweeps;
@@ -217,28 +247,31 @@ omega_decision parallel_omega_backoff::observe(std::int64_t sweeps, double resid
   last_sweeps_ = sweeps;
 
   // Divergence: several points in a row far above the best of this omega.
-  if (residual > s_.divergence_factor * phase_best_) {
-    if (above_ == 0) above_since_ = sweeps;
-    ++above_;
-    if (above_ >= s_.divergence_points && sweeps - above_since_ >= s_.min_spacing) {
-      return back_off(sweeps, residual / phase_best_, true,
-                      "backed off: the residual grew by the divergence factor, sustained");
+  if (verified || !s_.divergence_verified_only) {
+    if (residual > s_.divergence_factor * phase_best_) {
+      if (above_ == 0) above_since_ = sweeps;
+      ++above_;
+      if (above_ >= s_.divergence_points && sweeps - above_since_ >= s_.min_spacing) {
+        return back_off(sweeps, residual / phase_best_, true,
+                        "backed off: the residual grew by the divergence factor, sustained");
+      }
+    } else {
+      above_ = 0;
     }
-  } else {
-    above_ = 0;
   }
   phase_best_ = std::min(phase_best_, residual);
 
-  // Stall: the best residual of the window fell much slower than sequential SOR would.
+  // Stall: the best residual did not move over a whole window.
   const std::int64_t span = sweeps - window_start_;
   if (span >= window_) {
-    const double achieved = std::log(window_start_best_ / phase_best_) / static_cast<double>(span);
-    const double factor = std::exp(-achieved);
+    const double gained = window_start_best_ / phase_best_;  // >= 1
+    const double factor = std::pow(1.0 / gained, 1.0 / static_cast<double>(span));
     window_start_ = sweeps;
     window_start_best_ = phase_best_;
-    if (achieved < expected_rate_ / s_.stall_ratio) {
-      return back_off(sweeps, factor, false,
-                      "backed off: stalled (much slower than sequential SOR at this omega)");
+    if (s_.stall_progress > 0.0 && gained < 1.0 + s_.stall_progress) {
+      return back_off(
+          sweeps, factor, false,
+          "backed off: stalled (the best residual fell by less than 1 % over a window)");
     }
   }
   return keep;

@@ -67,10 +67,11 @@ struct omega_change {
 ///    optimum without passing it (Hageman and Young, theorem 9.4.?).
 /// 4. Safeguard (ours): every measured (omega, rate) is kept. A change whose measured rate is worse
 ///    than the best by more than `worse_margin` (both measured over windows that reduced the
-///    residual by e^compare_reduction, so that transients do not decide) marks an upper bound:
-///    later raises stop halfway (in -ln(2 - omega)) between the best omega and that bound, and a
-///    phase that measures worse than the best with nothing better to try goes back to the best
-///    omega and stays there.
+///    residual by e^compare_reduction, so that transients do not decide) sends omega back to the
+///    best, whose rate is then measured again: the first measurement was taken earlier, while the
+///    error still had fast components, so it is biased high. If the new measurement is still
+///    better than the raise's, omega stays there for good; otherwise the earlier rates are
+///    dropped as transients and omega returns to the raised value and goes on from it.
 /// 5. Safeguard (ours): when the start may lie above the optimum (`start_from_below` false, e.g.
 ///    a user's guess) and step 2 holds at once with R close to omega - 1 (the signature of
 ///    omega >= omega_opt in Young's theory), omega is probed downwards with
@@ -140,6 +141,11 @@ class sor_omega_controller {
   bool anchored_;  // omega came from Young's relation measured below the optimum
   bool measured_here_ = false;
   bool frozen_ = false;
+  // Back at the best omega to measure its rate again (safeguard 4): the raise it is compared with.
+  bool confirming_ = false;
+  double candidate_omega_ = 0.0;
+  double candidate_rate_ = 0.0;
+  std::size_t candidate_index_ = 0;
 };
 
 /// \brief Safe back-off of omega for the parallel schedules (asynchronous, block-Jacobi and
@@ -154,16 +160,18 @@ class sor_omega_controller {
 /// **What it decides**, on the trend and never on a single point:
 /// - *diverged*: the residual is non-finite, or the last `divergence_points` points spanning at
 ///   least `min_spacing` sweeps all exceed `divergence_factor` times the best residual seen at
-///   this omega: back off with `restart` set. The driver restores the last verified x (its
-///   fallback already keeps one) and goes on at the new omega.
-/// - *stalled*: over a window of W sweeps (W = max(min_window, window_reductions / expected_rate),
-///   the sweeps in which sequential SOR would reduce the residual by e^window_reductions), the best
-///   residual fell by less than e^(expected_rate W / stall_ratio): the schedule converges more
-///   than stall_ratio times slower than sequential SOR at this omega would (expected_rate: -ln of
-///   Young's factor for settings::mu). Back off, no restart.
-///   Provisional points count towards a stall only when `verified_only` is false; the default
-///   judges stalls on both, because a verification happens only when the estimate says
-///   converged.
+///   this omega (verified points only when `divergence_verified_only`): back off with `restart`
+///   set. The driver restores the last verified x and goes on at the new omega (it does the same
+///   when its own stopping rule finds divergence: `diverged()`).
+/// - *stalled*: over a window of W sweeps, the best residual seen (provisional or verified) fell
+///   by less than `stall_progress` (1 %): no progress at all, not merely slow progress. W =
+///   max(min_window, stall_ratio * window_reductions / expected_rate): stall_ratio times the
+///   sweeps in which sequential SOR at this omega would reduce the residual by
+///   e^window_reductions (expected_rate: -ln of Young's factor for settings::mu). Back off, no
+///   restart. (A first version judged "slower than sequential SOR / stall_ratio" instead; on the
+///   verified residuals, which come only from failed verifications near the tolerance and so
+///   barely differ, it fired on solves that were converging: async nos4 backed off from 1.88 to
+///   1.76 at ~500 sweeps and took ~9,000 sweeps instead of 200-400.)
 /// Backing off moves omega from 2 by doubling 2 - omega (1.99 -> 1.98 -> 1.96 -> ... -> 1), then
 /// halving towards `omega_min` (1 -> 0.75 -> 0.5). It never raises omega, never switches methods
 /// and never stops the solve: at omega_min it only reports, and the stopping rule decides.
@@ -178,10 +186,14 @@ class parallel_omega_backoff {
     double stall_ratio = 8.0;
     double window_reductions = 3.0;
     std::int64_t min_window = 50;
+    /// less relative progress of the best over a window is a stall; 0: stalls are not judged
+    double stall_progress = 0.01;
     double divergence_factor = 1e3;
     int divergence_points = 3;
     std::int64_t min_spacing = 1;
-    bool verified_only = false;
+    /// the divergence test looks at verified (true) residuals only: provisional estimates of
+    /// the asynchronous schedule are stale and noisy near the tolerance
+    bool divergence_verified_only = false;
   };
 
   explicit parallel_omega_backoff(double omega0) : parallel_omega_backoff(omega0, settings{}) {}

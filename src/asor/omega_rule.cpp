@@ -131,7 +131,8 @@ omega_choice choose_omega(const omega_estimate& e, method m, sweep_direction d, 
              "through stale values, and no asynchronous convergence theory covers omega near 2 "
              "(Chazan-Miranker: rho(|H|) < 1). SOR's omega is kept up to 1.95; beyond, 2 - omega "
              "is doubled but not below 0.05 (the measured failures of async SOR were all at "
-             "omega >= 1.95). A solve that stalls or diverges backs omega off";
+             "omega >= 1.95). A solve that diverges backs omega off and restarts from the last "
+             "verified x";
   return c;
 }
 

@@ -96,6 +96,10 @@ void check_options(const solver_options& o, int rows) {
   }
   if (o.local_sweeps < 1) fail("local sweeps must be at least 1");
   if (o.publish_every < 1) fail("publish_every must be at least 1");
+  if (o.pipeline_sweeps < 0 || o.pipeline_sweeps > max_pipeline_sweeps) {
+    fail("pipeline sweeps must be in [0, " + std::to_string(max_pipeline_sweeps) +
+         "] (0 = automatic), got " + std::to_string(o.pipeline_sweeps));
+  }
   if (o.progress_interval_seconds < 0.0) fail("progress interval must be >= 0");
   if (o.coordinator_period.count() <= 0) fail("coordinator period must be positive");
   if (o.history_limit < 0) fail("history limit must be >= 0");

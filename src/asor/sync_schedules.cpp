@@ -4,10 +4,17 @@
 // sequential solve's sweep counts are deterministic. Every sweep polls the job's stop_control
 // every `poll_rows` rows (the clock too), so a cancel, a callback's stop or the deadline stops it
 // within that many rows.
+//
+// Pipelined passes (solver_options::pipeline_sweeps, sor_pipeline in sweep.hpp): forward and
+// backward SOR run up to t sweeps per pass over the matrix, block-Jacobi its local sweeps t at a
+// time per block. The iterate is bitwise that of one sweep per pass. The decision loop sees every
+// sweep's residual, in order, after the pass; a pass never runs past the sweep budget (the last
+// one is shortened), and omega stays a parameter of each pass.
 
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -23,10 +30,15 @@
 namespace asor::detail {
 namespace {
 
-/// One sweep (or block-Jacobi's local sweeps) of a synchronous method.
+/// One pass of a synchronous method: one sweep, block-Jacobi's local sweeps, or a pipelined pass
+/// of sequential SOR.
 struct sweep_outcome {
-  double residual_sq = 0.0;  ///< sum of squared provisional residuals of the (first) sweep
-  bool interrupted = false;  ///< stopped before the end: the sweep does not count
+  /// Sums of squared provisional residuals the decision loop observes, in order: every sweep of a
+  /// pipelined SOR pass; otherwise one, of the (first) sweep.
+  std::array<double, max_pipeline_sweeps> residual_sq{};
+  int observed = 1;          ///< entries of residual_sq
+  int sweeps = 0;            ///< complete sweeps done (the last observation is after all of them)
+  bool interrupted = false;  ///< stopped before the end: only complete SOR sweeps count
 };
 
 class sync_schedule final : public schedule {
@@ -42,6 +54,7 @@ class sync_schedule final : public schedule {
     if (options_.method == method::jacobi || options_.method == method::block_jacobi) {
       scratch_.assign(ctx.x.begin(), ctx.x.end());
     }
+    plan_pipeline();
   }
 
   clock::time_point relax() override {
@@ -55,25 +68,41 @@ class sync_schedule final : public schedule {
         control.decide(stop_reason::max_sweeps);
         break;
       }
-      const int k = static_cast<int>(std::min<std::int64_t>(local_, left));
+      // Sweeps of this pass: block-Jacobi's local sweeps, or a pipelined pass of SOR, shortened
+      // at the budget (a pipeline drains there, it never overshoots).
+      const std::int64_t per_pass = options_.method == method::block_jacobi ? local_ : pipeline_;
+      const int k = static_cast<int>(std::min<std::int64_t>(per_pass, left));
+      const std::int64_t before = sweeps_;
       const sweep_outcome s = sweep(k, poll);
+      sweeps_ += s.sweeps;  // complete sweeps only; x has them even when the pass was stopped
       if (s.interrupted) break;
-      sweeps_ += k;
       const auto now = clock::now();
       const double elapsed = seconds_between(ctx_.t0, now);
       monitor& mon = ctx_.mon;
-      const double estimate = std::sqrt(s.residual_sq) / bnorm;
-      mon.observe(estimate, sweeps_, static_cast<double>(sweeps_), sweeps_, elapsed, true);
-      // omega = auto: sequential SOR's controller sees every sweep, the back-off of the parallel
-      // schedules every global estimate; the new omega applies from the next sweep on.
-      std::optional<double> next = ctx_.adapt.sweep(sweeps_, s.residual_sq);
-      if (!next) next = ctx_.adapt.residual(sweeps_, estimate, false);
-      if (next) {
-        omega_ = *next;
-        mon.set_omega(omega_);
+      // Every sweep of the pass, in order, until one decides. The sweeps after it have run (x and
+      // the report's sweep count include them), but decide nothing. omega = auto: sequential
+      // SOR's controller sees every sweep of the pass in order, the back-off of the parallel
+      // schedules every global estimate; a new omega applies from the next pass on, so the rest
+      // of this pass (run at the old omega) is not fed to the adaptation.
+      stop_reason reason = stop_reason::none;
+      bool adapted = false;
+      for (int j = 0; j < s.observed && reason == stop_reason::none; ++j) {
+        const std::int64_t count = before + s.sweeps - (s.observed - 1 - j);
+        const double residual_sq = s.residual_sq[static_cast<std::size_t>(j)];
+        const double estimate = std::sqrt(residual_sq) / bnorm;
+        mon.observe(estimate, count, static_cast<double>(count), count, elapsed, true);
+        if (!adapted) {
+          std::optional<double> next = ctx_.adapt.sweep(count, residual_sq);
+          if (!next) next = ctx_.adapt.residual(count, estimate, false);
+          if (next) {
+            omega_ = *next;
+            mon.set_omega(omega_);
+            adapted = true;
+          }
+        }
+        if (options_.on_decision) options_.on_decision();
+        reason = mon.evaluate();
       }
-      if (options_.on_decision) options_.on_decision();
-      const stop_reason reason = mon.evaluate();
       // Snapshots for progress() and the observer: at most one per millisecond (a sweep of a
       // small matrix takes microseconds), and always the one that decides.
       if (reason != stop_reason::none || now - last_publish_ >= std::chrono::milliseconds(1)) {
@@ -91,6 +120,8 @@ class sync_schedule final : public schedule {
     return quiescent;
   }
 
+  // The fallback changes only the diagonal (l1) and omega: the pattern, hence the lags and the
+  // pipeline plan, stays.
   void reset(const csr_view& A, double omega) override {
     A_ = A;
     omega_ = omega;
@@ -100,7 +131,39 @@ class sync_schedule final : public schedule {
     return std::vector<std::int64_t>(static_cast<std::size_t>(ctx_.prep.blocks), sweeps_);
   }
 
+  void complete(solve_report& report) override { report.pipeline_sweeps = reported_pipeline_; }
+
  private:
+  /// Sweeps per pass and lags (pipeline_lag): sequential forward or backward SOR over the whole
+  /// matrix; block-Jacobi per block, for its local sweeps (with one local sweep there is nothing
+  /// to pipeline). SSOR, the symmetric direction, Jacobi and multicolor: one sweep per pass.
+  void plan_pipeline() {
+    const int requested = options_.pipeline_sweeps;
+    const bool one_way = direction_ != sweep_direction::symmetric;
+    if (requested == 1 || !one_way) return;
+    const cache_sizes cache = detect_cache_sizes();
+    if (options_.method == method::sor) {
+      lag_ = pipeline_lag(A_, 0, A_.rows);
+      pipeline_ =
+          requested > 0 ? requested : automatic_pipeline_sweeps(A_, 0, A_.rows, lag_, cache);
+      reported_pipeline_ = pipeline_;
+    } else if (options_.method == method::block_jacobi && local_ > 1) {
+      const partition& part = ctx_.prep.part;
+      block_lags_.resize(static_cast<std::size_t>(part.blocks()));
+      block_pipeline_.resize(static_cast<std::size_t>(part.blocks()));
+      for (int blk = 0; blk < part.blocks(); ++blk) {
+        const auto k = static_cast<std::size_t>(blk);
+        // Only in-block columns: the other blocks' values are frozen during the local sweeps.
+        block_lags_[k] = pipeline_lag(A_, part.begin(blk), part.end(blk));
+        block_pipeline_[k] = requested > 0
+                                 ? requested
+                                 : automatic_pipeline_sweeps(A_, part.begin(blk), part.end(blk),
+                                                             block_lags_[k], cache);
+        reported_pipeline_ = std::max(reported_pipeline_, std::min(block_pipeline_[k], local_));
+      }
+    }
+  }
+
   /// The block board of a synchronous method: every block has done the same sweeps; one sweep gives
   /// one residual for all rows, so no block has a residual of its own (NaN), nor a worker (-1).
   void publish_blocks(clock::time_point now) {
@@ -122,9 +185,23 @@ class sync_schedule final : public schedule {
     switch (options_.method) {
       case method::sor:
       case method::ssor: {
-        const sweep_result r =
-            sor_sweep(A_, b, plain_access{x}, 0, A_.rows, omega_, direction_, poll);
-        return {r.residual_sq, r.interrupted};
+        sweep_outcome out;
+        if (k == 1) {
+          const sweep_result r =
+              sor_sweep(A_, b, plain_access{x}, 0, A_.rows, omega_, direction_, poll);
+          out.residual_sq[0] = r.residual_sq;
+          out.interrupted = r.interrupted;
+          out.sweeps = r.interrupted ? 0 : 1;
+          return out;
+        }
+        const std::array<int, 2> whole{0, A_.rows};
+        const pipeline_result r =
+            sor_pipeline(A_, b, plain_access{x}, whole, k, lag_, omega_, direction_, poll);
+        out.residual_sq = r.residual_sq;
+        out.observed = r.sweeps;
+        out.sweeps = r.sweeps;
+        out.interrupted = r.interrupted;
+        return out;
       }
       case method::jacobi:
         return jacobi(poll);
@@ -135,7 +212,19 @@ class sync_schedule final : public schedule {
       case method::async:
         break;
     }
-    return {0.0, true};
+    return interrupted();
+  }
+
+  static sweep_outcome one_sweep(double residual_sq) {
+    sweep_outcome out;
+    out.residual_sq[0] = residual_sq;
+    out.sweeps = 1;
+    return out;
+  }
+  static sweep_outcome interrupted() {
+    sweep_outcome out;
+    out.interrupted = true;
+    return out;
   }
 
   /// Rows per poll in the parallel loops below (poll_rows, split among the threads' chunks).
@@ -159,9 +248,9 @@ class sync_schedule final : public schedule {
       }
       acc += jacobi_sweep(A_, b, cur, next, c, std::min(n, c + chunk), omega_);
     }
-    if (stopped.load()) return {0.0, true};
+    if (stopped.load()) return interrupted();
     std::copy(scratch_.begin(), scratch_.end(), ctx_.x.begin());
-    return {acc, false};
+    return one_sweep(acc);
   }
 
   template <class Poll>
@@ -199,8 +288,8 @@ class sync_schedule final : public schedule {
     double backward = 0.0;
     if (direction_ != sweep_direction::backward) forward = pass(false);
     if (direction_ != sweep_direction::forward && !stopped.load()) backward = pass(true);
-    if (stopped.load()) return {0.0, true};
-    return {direction_ == sweep_direction::backward ? backward : forward, false};
+    if (stopped.load()) return interrupted();
+    return one_sweep(direction_ == sweep_direction::backward ? backward : forward);
   }
 
   template <class Poll>
@@ -222,15 +311,32 @@ class sync_schedule final : public schedule {
 #pragma omp for schedule(static)
       for (int blk = 0; blk < blocks; ++blk) {
         const block_frozen_access access{x, frozen, part.begin(blk), part.end(blk)};
-        for (int s = 0; s < local && !stopped.load(std::memory_order_relaxed); ++s) {
-          const sweep_result r =
-              sor_sweep(A_, b, access, part.begin(blk), part.end(blk), omega_, direction_, poll);
-          if (r.interrupted) stopped.store(true, std::memory_order_relaxed);
-          if (s == 0) acc += r.residual_sq;
+        const auto kb = static_cast<std::size_t>(blk);
+        const int per_pass = block_pipeline_.empty() ? 1 : block_pipeline_[kb];
+        // The local sweeps, per_pass at a time (pipelined: bitwise the same, since the values
+        // outside the block are frozen). The residual observed is the first local sweep's.
+        for (int s = 0; s < local && !stopped.load(std::memory_order_relaxed);) {
+          const int k = std::min(per_pass, local - s);
+          if (k == 1) {
+            const sweep_result r =
+                sor_sweep(A_, b, access, part.begin(blk), part.end(blk), omega_, direction_, poll);
+            if (r.interrupted) stopped.store(true, std::memory_order_relaxed);
+            if (s == 0) acc += r.residual_sq;
+          } else {
+            const std::array<int, 2> whole{part.begin(blk), part.end(blk)};
+            const pipeline_result r =
+                sor_pipeline(A_, b, access, whole, k, block_lags_[kb], omega_, direction_, poll);
+            if (r.interrupted) stopped.store(true, std::memory_order_relaxed);
+            if (s == 0 && r.sweeps > 0) acc += r.residual_sq[0];
+          }
+          s += k;
         }
       }
     }
-    return {acc, stopped.load()};
+    if (stopped.load()) return interrupted();
+    sweep_outcome out = one_sweep(acc);
+    out.sweeps = local;
+    return out;
   }
 
   schedule_context ctx_;
@@ -239,6 +345,11 @@ class sync_schedule final : public schedule {
   double omega_;
   sweep_direction direction_;
   int local_;
+  int pipeline_ = 1;                 // sequential SOR: sweeps per pass
+  int lag_ = 1;                      // sequential SOR: pipeline_lag of the matrix
+  int reported_pipeline_ = 1;        // solve_report::pipeline_sweeps
+  std::vector<int> block_lags_;      // block-Jacobi with local sweeps: per block
+  std::vector<int> block_pipeline_;  // block-Jacobi with local sweeps: sweeps per pass, per block
   std::int64_t sweeps_ = 0;
   std::vector<double> scratch_;  // Jacobi's next iterate; block-Jacobi's frozen copy
   clock::time_point last_publish_{};

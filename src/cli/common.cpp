@@ -232,6 +232,11 @@ void add_solver_flags(CLI::App& app, solver_flags& flags) {
   app.add_option("--local-sweeps", flags.local_sweeps,
                  "Sweeps over a block between publications (async, block-jacobi)")
       ->capture_default_str();
+  app.add_option("--pipeline-sweeps", flags.pipeline_sweeps,
+                 "SOR sweeps per pass over the rows, pipelined (sor, block-jacobi local sweeps, "
+                 "async): 1 .. 8, or auto (from the bandwidth and the cache size); with a fixed "
+                 "omega the iterate is the same for every value")
+      ->capture_default_str();
   app.add_flag("--l1", flags.l1, "Use the l1 diagonal (async, block-jacobi)");
   app.add_option("--ordering", flags.ordering,
                  "Row order: natural, rcm (reverse Cuthill-McKee) or auto (rcm for async and "
@@ -261,6 +266,22 @@ std::optional<double> parse_omega(const std::string& text) {
                       " is outside (0, 2); SOR converges only for 0 < omega < 2");
   }
   return w;
+}
+
+int parse_pipeline_sweeps(const std::string& text) {
+  if (text == "auto") return 0;
+  int t = 0;
+  std::size_t used = 0;
+  try {
+    t = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || t < 1 || t > max_pipeline_sweeps) {
+    throw usage_error("--pipeline-sweeps: '" + text + "' is not auto or a whole number from 1 to " +
+                      std::to_string(max_pipeline_sweeps));
+  }
+  return t;
 }
 
 std::optional<reference_solver> parse_reference(const std::string& name) {
@@ -296,6 +317,7 @@ solver_options to_options(const solver_flags& flags) {
   o.blocks = flags.blocks;
   if (flags.local_sweeps < 1) throw usage_error("--local-sweeps: must be at least 1");
   o.local_sweeps = flags.local_sweeps;
+  o.pipeline_sweeps = parse_pipeline_sweeps(flags.pipeline_sweeps);
   o.l1 = flags.l1;
   o.ordering = ordering_from_string(flags.ordering).value_or(ordering::automatic);
   if (flags.fallback == "omega-one") {

@@ -99,6 +99,7 @@ struct solver_flags {
   int threads = 0;  ///< 0 = asor::default_threads()
   int blocks = 0;
   int local_sweeps = 1;
+  std::string pipeline_sweeps = "1";  ///< SOR sweeps per pass: auto or 1 .. 8
   double tolerance = 1e-8;
   std::int64_t max_sweeps = 10000;
   double time_limit = std::numeric_limits<double>::infinity();
@@ -118,6 +119,10 @@ void add_reference_option(CLI::App& app, std::string& reference, const std::stri
 /// \brief Builds solver options from the flags (method and threads included).
 /// \throws usage_error naming the flag when a value is outside its domain (e.g. --omega 2.5).
 solver_options to_options(const solver_flags& flags);
+
+/// \brief Parses the value of `--pipeline-sweeps`: "auto" (0) or a whole number in
+/// [1, max_pipeline_sweeps]. \throws usage_error naming --pipeline-sweeps.
+int parse_pipeline_sweeps(const std::string& text);
 
 /// \brief Parses the value of `--omega`: "auto" (nullopt) or a number in (0, 2).
 /// \throws usage_error naming --omega.

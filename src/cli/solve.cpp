@@ -63,6 +63,7 @@ std::string method_text(const solve_report& r, int local_sweeps) {
     case method::block_jacobi:
       text += " (" + dir + " SOR, omega " + w + ", " + threads + ", " + plural(r.blocks, "block");
       if (local_sweeps > 1) text += ", " + plural(local_sweeps, "local sweep");
+      if (r.pipeline_sweeps > 1) text += ", " + plural(r.pipeline_sweeps, "sweep") + " per pass";
       if (r.l1) text += ", l1 diagonal";
       if (r.ordering == ordering::rcm) text += ", rows in RCM order";
       text += ")";
@@ -75,7 +76,9 @@ std::string method_text(const solve_report& r, int local_sweeps) {
       break;
     case method::sor:
     case method::ssor:
-      text += " (" + dir + ", omega " + w + ", sequential, 1 thread)";
+      text += " (" + dir + ", omega " + w + ", sequential, 1 thread";
+      if (r.pipeline_sweeps > 1) text += ", " + plural(r.pipeline_sweeps, "sweep") + " per pass";
+      text += ")";
       break;
   }
   return text;

@@ -56,6 +56,7 @@ json solve_json(const solve_outcome& o) {
   j["ranks"] = r.ranks;
   j["blocks"] = r.blocks;
   j["local_sweeps"] = o.local_sweeps;
+  j["pipeline_sweeps"] = r.pipeline_sweeps;
   j["l1"] = r.l1;
   j["ordering"] = std::string(to_string(r.ordering));
   j["omega"] = number_or_null(r.omega);

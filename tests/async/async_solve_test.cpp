@@ -359,11 +359,10 @@ TEST(AsyncFailures, WorkerExceptionReachesTheCaller) {
   EXPECT_THROW(sys.solve(e, x), std::logic_error);
 }
 
-TEST(AsyncDivergence, IndefiniteMatrixIsDetectedAndFallbackReported) {
-  const watchdog dog(60s);
-  // Symmetric, positive diagonal, indefinite (eigenvalues 3 and -1): SOR must diverge.
+/// Symmetric, positive diagonal, indefinite: n / 2 blocks [[1, 2], [2, 1]] (eigenvalues 3 and
+/// -1), on which SOR diverges at every omega.
+sparse_matrix indefinite_pairs(int n) {
   std::vector<Eigen::Triplet<double>> t;
-  const int n = 64;
   for (int i = 0; i < n; i += 2) {
     t.emplace_back(i, i, 1.0);
     t.emplace_back(i + 1, i + 1, 1.0);
@@ -372,7 +371,13 @@ TEST(AsyncDivergence, IndefiniteMatrixIsDetectedAndFallbackReported) {
   }
   sparse_matrix A(n, n);
   A.setFromTriplets(t.begin(), t.end());
-  const system sys(A);
+  return A;
+}
+
+TEST(AsyncDivergence, IndefiniteMatrixIsDetectedAndFallbackReported) {
+  const watchdog dog(60s);
+  const int n = 64;
+  const system sys(indefinite_pairs(n));
   solver_options o = async_options(2, 4);
   o.fallback = fallback_policy::omega_one;
   o.stop.max_sweeps = 100000;
@@ -414,19 +419,10 @@ TEST(AsyncDivergence, AutoBacksOmegaOffAndConvergesWhereTheEstimatesOmegaDiverge
 
 TEST(AsyncDivergence, AutoOnAnIndefiniteMatrixStillEndsDivergedAtTheFloor) {
   const watchdog dog(120s);
-  // Eigenvalues 3 and -1: SOR diverges at every omega, so backing off reaches the floor (0.5)
-  // and the divergence then stands, within a bounded number of sweeps.
-  std::vector<Eigen::Triplet<double>> t;
+  // SOR diverges at every omega, so backing off reaches the floor (0.5) and the divergence then
+  // stands, within a bounded number of sweeps.
   const int n = 64;
-  for (int i = 0; i < n; i += 2) {
-    t.emplace_back(i, i, 1.0);
-    t.emplace_back(i + 1, i + 1, 1.0);
-    t.emplace_back(i, i + 1, 2.0);
-    t.emplace_back(i + 1, i, 2.0);
-  }
-  sparse_matrix A(n, n);
-  A.setFromTriplets(t.begin(), t.end());
-  const system sys(A);
+  const system sys(indefinite_pairs(n));
   for (const method m : {method::async, method::block_jacobi}) {
     solver_options o = options_for(m);
     o.omega = std::nullopt;

@@ -16,6 +16,20 @@ namespace {
 
 using namespace std::chrono_literals;
 
+/// A fault-injection hook that stalls one of two workers, drawn from \p rng, for random stretches
+/// (up to 2 ms after one block sweep in five): its blocks' residuals age while the other races
+/// ahead, which is what makes the global estimate stale. Reproducible from \p rng.
+worker_hook stall_one_worker(std::mt19937_64& rng) {
+  const int stalled = static_cast<int>(rng() % 2);
+  const auto stall_seed = static_cast<unsigned>(rng());
+  return [stalled, stall_seed](int worker, int block, std::int64_t sweeps) {
+    if (worker != stalled) return;
+    std::minstd_rand local(stall_seed + static_cast<unsigned>(block * 7919) +
+                           static_cast<unsigned>(sweeps));
+    if (local() % 5 == 0) std::this_thread::sleep_for(std::chrono::microseconds(local() % 2000));
+  };
+}
+
 TEST(AsyncStress, ConvergedImpliesTrueResidualBelowToleranceUnderInjectedDelays) {
   const watchdog dog(900s, "stress");
   const std::uint64_t seed = test_seed(20261121);
@@ -42,16 +56,7 @@ TEST(AsyncStress, ConvergedImpliesTrueResidualBelowToleranceUnderInjectedDelays)
     // of thousands of times while it sleeps, and every block is held to the budget.
     o.stop.max_sweeps = tight ? 3 + static_cast<std::int64_t>(rng() % 10) : 1000000000;
     o.stop.time_limit_seconds = 30;
-    // Stall a chosen worker for random stretches: its blocks' residuals age while the others
-    // race ahead, which is what makes the global estimate stale.
-    const int stalled = static_cast<int>(rng() % 2);
-    const unsigned stall_seed = static_cast<unsigned>(rng());
-    o.on_block_sweep = [stalled, stall_seed](int worker, int block, std::int64_t sweeps) {
-      if (worker != stalled) return;
-      std::minstd_rand local(stall_seed + static_cast<unsigned>(block * 7919) +
-                             static_cast<unsigned>(sweeps));
-      if (local() % 5 == 0) std::this_thread::sleep_for(std::chrono::microseconds(local() % 2000));
-    };
+    o.on_block_sweep = stall_one_worker(rng);
     engine e(sys.view(), o);
     vector x = vector::Zero(sys.A.rows());
     const solve_report r = sys.solve(e, x);
@@ -97,18 +102,11 @@ TEST(AsyncStress, AdaptiveOmegaNeverReportsFalseConvergence) {
     o.method = rng() % 3 == 0 ? method::block_jacobi : method::async;
     o.threads = 2;
     o.blocks = o.method == method::async ? 2 + static_cast<int>(rng() % 7) : 0;
-    o.omega = std::nullopt;  // auto: estimated, then backed off when it stalls or diverges
+    o.omega = std::nullopt;  // auto: estimated, then backed off when it diverges
     o.stop.tolerance = std::pow(10.0, -std::uniform_real_distribution<double>(6, 10)(rng));
     o.stop.max_sweeps = 1000000000;
     o.stop.time_limit_seconds = 3;
-    const int stalled = static_cast<int>(rng() % 2);
-    const unsigned stall_seed = static_cast<unsigned>(rng());
-    o.on_block_sweep = [stalled, stall_seed](int worker, int block, std::int64_t sweeps) {
-      if (worker != stalled) return;
-      std::minstd_rand local(stall_seed + static_cast<unsigned>(block * 7919) +
-                             static_cast<unsigned>(sweeps));
-      if (local() % 5 == 0) std::this_thread::sleep_for(std::chrono::microseconds(local() % 2000));
-    };
+    o.on_block_sweep = stall_one_worker(rng);
     engine e(sys.view(), o);
     vector x = vector::Zero(sys.A.rows());
     const solve_report r = sys.solve(e, x);

@@ -170,10 +170,11 @@ def converging_solve(driver, asor, work, shots):
 def cancelled_solve(driver, asor, work, shots):
     matrix = os.path.join(work, "poisson_300.mtx")
     subprocess.run([asor, "generate", "poisson2d", "--n", "300", "-o", matrix], check=True)
-    # Asynchronous SOR with omega 1 needs some 10^5 sweeps to reach 1e-6 on this grid: it runs
-    # until cancelled.
-    tool = Tool([asor, "solve", matrix, "--threads", "2", "--tol", "1e-6", "--max-sweeps",
-                 "1000000000", "--time-limit", "600", "--serve", "127.0.0.1:0", "--no-progress"],
+    # Asynchronous SOR with omega 1 (not the default, auto, which converges in seconds) needs
+    # some 10^5 sweeps to reach 1e-6 on this grid: it runs until cancelled.
+    tool = Tool([asor, "solve", matrix, "--threads", "2", "--omega", "1", "--tol", "1e-6",
+                 "--max-sweeps", "1000000000", "--time-limit", "600", "--serve", "127.0.0.1:0",
+                 "--no-progress"],
                 work, "cancelled")
     try:
         driver.get(tool.url())

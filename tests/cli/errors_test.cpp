@@ -110,6 +110,15 @@ TEST(CliErrors, OmegaOutsideTheOpenInterval) {
   expect_one_line_error(r, "--omega: 'fast' is not a number", "--omega fast");
 }
 
+TEST(CliErrors, PipelineSweepsOutsideOneToEight) {
+  for (const char* t : {"0", "9", "-1", "2.5", "many"}) {
+    const auto r = run_cli({"solve", data_file("LF10.mtx"), "--pipeline-sweeps", t});
+    expect_one_line_error(
+        r, std::string("--pipeline-sweeps: '") + t + "' is not auto or a whole number from 1 to 8",
+        std::string("--pipeline-sweeps ") + t);
+  }
+}
+
 TEST(CliErrors, ParseErrorsAreOneLineWithAHint) {
   auto r = run_cli({"solve", data_file("LF10.mtx"), "--no-such-flag"});
   expect_one_line_error(r, "--no-such-flag", "unknown flag");

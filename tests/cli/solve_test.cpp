@@ -32,6 +32,7 @@ const char* const solve_keys[] = {"schema",
                                   "ranks",
                                   "blocks",
                                   "local_sweeps",
+                                  "pipeline_sweeps",
                                   "l1",
                                   "ordering",
                                   "omega",
@@ -160,6 +161,22 @@ TEST(CliSolve, StoppedWithoutConvergingExitsThree) {
   EXPECT_EQ(j.at("sweeps").at("min").get<std::int64_t>(), 3);
   EXPECT_GT(number(j.at("relative_residual")), 1e-8);
   EXPECT_NE(j.at("stop_reason").get<std::string>().find("sweep budget of 3"), std::string::npos);
+}
+
+// Issue 12: --pipeline-sweeps changes the speed, not the iterate: the same residual (the JSON
+// writes it with every digit) after the same budget of sweeps, and the JSON says what was used.
+TEST(CliSolve, PipelineSweepsGiveTheSameIterate) {
+  std::vector<json> runs;
+  runs.reserve(2);
+  for (const char* t : {"1", "4"}) {
+    const auto r = run_cli({"solve", data_file("gr_30_30.mtx"), "--method", "sor", "--omega", "1.5",
+                            "--max-sweeps", "11", "--pipeline-sweeps", t, "--json", "-"});
+    ASSERT_EQ(r.exit_code, 3) << r.err;
+    runs.push_back(parse_object(r.out));
+    EXPECT_EQ(runs.back().at("pipeline_sweeps").get<int>(), std::stoi(t));
+    EXPECT_EQ(runs.back().at("sweeps").at("max").get<std::int64_t>(), 11);
+  }
+  EXPECT_EQ(number(runs[0].at("relative_residual")), number(runs[1].at("relative_residual")));
 }
 
 TEST(CliSolve, HumanSummaryNamesTheStopWhenNotConverged) {

@@ -202,6 +202,30 @@ TEST(SorOmegaController, DevelopmentMatricesWithLambdaMaxAboveTwo) {
   }
 }
 
+TEST(SorOmegaController, ARaiseMeasuredWorseIsMeasuredAgainBeforeItIsGivenUp) {
+  // bcsstk20 (lambda_min of D^-1 A about 1e-8; the estimate resolves 2.4e-4): the start omega
+  // 1.957 does not reach 1e-8 in 400,000 sweeps, and the grid's best is 164,997 sweeps at 1.999
+  // (bench/run_omega.sh, docs/performance.md). The first raise (to 1.961) is measured against the
+  // start's rate, taken while the error still had fast components, and looks worse; measured
+  // again, the start is the worse one, and the controller goes on up from the raise.
+  const system s(data_matrix("bcsstk20"));
+  auto_sor a(s);
+  const outcome adaptive = solve_sor(s, 0.0, 400000, &a.controller);
+  print_history("bcsstk20", a.controller);
+  std::printf("[ sweeps   ] bcsstk20: adaptive %lld (start %.5f, end %.5f), grid best 164997\n",
+              static_cast<long long>(adaptive.sweeps), a.choice.omega, adaptive.omega);
+  ASSERT_TRUE(adaptive.converged);
+  EXPECT_LE(static_cast<double>(adaptive.sweeps), 1.5 * 164997.0);
+  EXPECT_GT(adaptive.omega, 1.998);
+  bool measured_again = false;
+  for (const asor::omega_change& ch : a.controller.history()) {
+    measured_again = measured_again || ch.why ==
+                                           "back to the raised omega: the best's rate, "
+                                           "measured again, is worse";
+  }
+  EXPECT_TRUE(measured_again);
+}
+
 TEST(SorOmegaController, RecoversFromAStartFarBelowTheOptimum) {
   // omega = 1 (Gauss-Seidel): the classic ITPACK start. One measurement of the factor gives mu
   // through Young's relation, and omega jumps to the optimum.
@@ -333,8 +357,8 @@ TEST(ParallelOmegaBackoff, ConvergingScheduleKeepsItsOmega) {
 }
 
 TEST(ParallelOmegaBackoff, StallBacksOffWithoutRestart) {
-  // The residual creeps (factor 0.9999 per sweep where sequential SOR at 1.96 would give 0.96):
-  // after one window, omega backs off to 1.92 and the iterate is kept.
+  // The residual creeps (factor 0.99999 per sweep where sequential SOR at 1.96 would give 0.96:
+  // under 1 % over a window): after one window, omega backs off to 1.92 and the iterate is kept.
   parallel_omega_backoff b(1.96);
   const std::int64_t window = b.window();
   EXPECT_GE(window, 50);
@@ -343,7 +367,7 @@ TEST(ParallelOmegaBackoff, StallBacksOffWithoutRestart) {
   for (std::int64_t s = 0; s <= 2 * window && !first; ++s) {
     const omega_decision d = b.observe(s, r, false);
     if (d.changed) first = d;
-    r *= 0.9999;
+    r *= 0.99999;
   }
   ASSERT_TRUE(first.has_value());
   EXPECT_NEAR(first->omega, 1.92, 1e-12);
@@ -387,12 +411,32 @@ TEST(ParallelOmegaBackoff, NeverRaisesNeverBelowTheFloor) {
   EXPECT_FALSE(b.history().empty());
 }
 
-TEST(ParallelOmegaBackoff, VerifiedOnlyIgnoresEstimates) {
-  parallel_omega_backoff::settings st;
-  st.verified_only = true;
-  parallel_omega_backoff b(1.96, st);
-  for (std::int64_t s = 0; s < 100000; s += 10) EXPECT_FALSE(b.observe(s, 1.0, false).changed);
+TEST(ParallelOmegaBackoff, SlowProgressIsNotAStall) {
+  // Ten times slower than sequential SOR at 1.96 (factor 0.996 per sweep against 0.96), but
+  // progress: omega stays. (The first version called this a stall and made converging
+  // asynchronous solves many times slower.)
+  parallel_omega_backoff b(1.96);
+  double r = 1.0;
+  for (std::int64_t s = 0; s < 20 * b.window(); ++s) {
+    EXPECT_FALSE(b.observe(s, r, false).changed) << s;
+    r *= 0.996;
+  }
   EXPECT_TRUE(b.history().empty());
+}
+
+TEST(ParallelOmegaBackoff, DivergenceJudgedOnVerifiedResidualsOnly) {
+  parallel_omega_backoff::settings st;
+  st.divergence_verified_only = true;
+  parallel_omega_backoff b(1.96, st);
+  EXPECT_FALSE(b.observe(0, 1e-3, true).changed);
+  // Estimates far above the best (stale, noisy): no divergence from them.
+  for (std::int64_t s = 1; s <= 10; ++s) EXPECT_FALSE(b.observe(s, 10.0, false).changed);
+  // Verified residuals far above it, sustained: diverged.
+  EXPECT_FALSE(b.observe(11, 10.0, true).changed);
+  EXPECT_FALSE(b.observe(12, 10.0, true).changed);
+  const omega_decision d = b.observe(13, 10.0, true);
+  EXPECT_TRUE(d.changed);
+  EXPECT_TRUE(d.restart);
 }
 
 /// Synchronous block-Jacobi SOR (each block relaxed with sor_sweep against a frozen copy of the
