@@ -42,8 +42,11 @@ struct progress {
   /// smallest estimate seen over the last `stop_criteria::divergence_window` sweeps
   double window_min_provisional_residual = std::numeric_limits<double>::infinity();
   std::int64_t sweeps_since_best = 0;  ///< min-sweeps since the best estimate improved by 1 %
-  std::int64_t min_sweeps = 0;         ///< fewest sweeps over all blocks (= iterations())
-  std::int64_t max_sweeps = 0;         ///< most sweeps over all blocks
+  /// min-sweeps since the solve started or, after a divergence, restarted from the last verified
+  /// x: the span of sweeps the divergence window has had to fill
+  std::int64_t sweeps_since_restart = 0;
+  std::int64_t min_sweeps = 0;  ///< fewest sweeps over all blocks (= iterations())
+  std::int64_t max_sweeps = 0;  ///< most sweeps over all blocks
   double mean_sweeps = 0;
   double sweeps_per_second = 0;      ///< rate of min_sweeps, recent
   bool all_blocks_reported = false;  ///< every block has published since the last (re)start

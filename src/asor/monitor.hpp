@@ -49,6 +49,8 @@ class monitor {
     p_.best_provisional_residual = std::numeric_limits<double>::infinity();
     p_.window_min_provisional_residual = std::numeric_limits<double>::infinity();
     p_.sweeps_since_best = 0;
+    p_.sweeps_since_restart = 0;
+    restart_sweeps_ = p_.min_sweeps;
     improvement_reference_ = std::numeric_limits<double>::infinity();
     window_.clear();
   }
@@ -67,6 +69,7 @@ class monitor {
           all_blocks_reported ? estimate : std::numeric_limits<double>::quiet_NaN();
     }
     p.min_sweeps = min_sweeps;
+    p.sweeps_since_restart = min_sweeps - restart_sweeps_;
     p.mean_sweeps = mean_sweeps;
     p.max_sweeps = max_sweeps;
     p.all_blocks_reported = all_blocks_reported;
@@ -169,6 +172,7 @@ class monitor {
   std::deque<window_entry> window_;
   double improvement_reference_ = std::numeric_limits<double>::infinity();
   std::int64_t sweeps_at_improvement_ = 0;
+  std::int64_t restart_sweeps_ = 0;  // min-sweeps at the last restart()
   double rate_seconds_ = 0.0;
   std::int64_t rate_sweeps_ = 0;
   int failed_ = 0;

@@ -38,9 +38,10 @@ stop_reason stop_criteria::evaluate(const progress& p) const noexcept {
   }
   if (p.all_blocks_reported && p.provisional_residual <= tolerance) return stop_reason::converged;
   // Sustained growth (PETSc's divergence rule, made robust to one stale estimate): even the
-  // smallest estimate of the last window is divergence_factor times the initial residual.
+  // smallest estimate of the last window is divergence_factor times the initial residual. The
+  // window must have been filled since the last restart (a restart empties it).
   const double reference = std::max(p.initial_residual, tolerance);
-  if (p.min_sweeps >= divergence_window && std::isfinite(reference) &&
+  if (p.sweeps_since_restart >= divergence_window && std::isfinite(reference) &&
       p.window_min_provisional_residual > divergence_factor * reference) {
     return stop_reason::diverged;
   }

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "asor/monitor.hpp"
+#include "asor/options.hpp"
 #include "asor/stop.hpp"
 
 namespace asor {
@@ -16,6 +18,7 @@ progress healthy() {
   p.best_provisional_residual = 1e-3;
   p.window_min_provisional_residual = 1e-3;
   p.min_sweeps = 50;
+  p.sweeps_since_restart = 50;
   p.max_sweeps = 55;
   p.elapsed_seconds = 1.0;
   p.all_blocks_reported = true;
@@ -62,8 +65,36 @@ TEST(StopCriteria, DivergenceNeedsSustainedGrowthNotAnUptick) {
   c.tolerance = 1e-8;
   p.window_min_provisional_residual = 1e-5;
   EXPECT_EQ(c.evaluate(p), stop_reason::none);
-  p.min_sweeps = 10;  // not yet a full window of sweeps
+  p.window_min_provisional_residual = 500.0;
+  p.sweeps_since_restart = 10;  // not yet a full window of sweeps (since the start or a restart)
   EXPECT_EQ(c.evaluate(p), stop_reason::none);
+}
+
+// After a divergence the driver restarts from the last verified x (omega backed off under auto):
+// the window starts empty and must span divergence_window sweeps again before it can say
+// "diverged". It said so at the first evaluation of the new round, before every block had
+// reported (min-sweeps counts from the start of the solve): the distributed solve backed omega
+// off in a cascade down to its floor.
+TEST(Monitor, DivergenceWindowIsRefilledAfterARestart) {
+  solver_options o;
+  o.stop.divergence_window = 20;
+  detail::monitor mon(o, 1.0, 1.0, 1.5);
+  const auto at = [&mon](std::int64_t sweeps, double estimate, bool all) {
+    const auto s = static_cast<double>(sweeps);
+    mon.observe(estimate, sweeps, s, sweeps, 0.01 * s, all);
+  };
+  for (std::int64_t s = 1; s <= 40; ++s) at(s, 1e6, true);
+  EXPECT_EQ(mon.evaluate(), stop_reason::diverged);
+  mon.restart(1.0, 1.2);
+  // The new round: not every block has reported yet (their sweep counts are those of before).
+  at(40, 0.5, false);
+  EXPECT_EQ(mon.evaluate(), stop_reason::none);
+  for (std::int64_t s = 41; s < 60; ++s) {
+    at(s, 1e6, true);
+    EXPECT_EQ(mon.evaluate(), stop_reason::none) << "after " << s - 40 << " sweeps";
+  }
+  at(60, 1e6, true);
+  EXPECT_EQ(mon.evaluate(), stop_reason::diverged);
 }
 
 TEST(StopCriteria, StagnationOnlyWhenEnabled) {
