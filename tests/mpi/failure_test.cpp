@@ -48,6 +48,10 @@ solver_options options_for(method m) {
   o.stop.tolerance = 1e-10;
   o.stop.max_sweeps = 10000000;
   o.stop.time_limit_seconds = 120;
+  // Thousands of sweeps (tens of ms), so that the injected failures come before convergence:
+  // under auto the solve converged within a few ms, before the observer thread had called the
+  // callback that was to throw (seen at 1 rank).
+  o.omega = 1.0;
   return o;
 }
 

@@ -34,6 +34,7 @@ TEST(DistributedTermination, NeverConvergedOnStaleDataUnderInjectedRankDelays) {
   int converged = 0;
   int budget_stops = 0;
   int caught = 0;
+  int diverged = 0;
   int false_convergences = 0;
   for (int k = 0; k < solves; ++k) {
     const std::size_t which = static_cast<std::size_t>(k) % 3;
@@ -68,6 +69,13 @@ TEST(DistributedTermination, NeverConvergedOnStaleDataUnderInjectedRankDelays) {
       ++converged;
       if (truth > o.stop.tolerance) ++false_convergences;
       EXPECT_LE(truth, o.stop.tolerance) << "false convergence in solve " << k;
+    } else if (r.reason == stop_reason::diverged && o.method == method::block_jacobi) {
+      // Synchronous block-Jacobi at a fixed omega above 1 on 8 to 12 blocks can truly diverge
+      // (block-Jacobi SOR is not convergent for every SPD matrix; seen at omega 1.12 to 1.30 on
+      // the anisotropic and random problems): then the true residual of x grew past the initial
+      // one (1, from x0 = 0).
+      EXPECT_GT(truth, 1.0) << "solve " << k << ": diverged, but the true residual fell";
+      ++diverged;
     } else {
       EXPECT_EQ(r.reason, stop_reason::max_sweeps) << "solve " << k << ": " << to_string(r.reason);
       EXPECT_TRUE(tight) << "solve " << k << " had a generous budget";
@@ -78,8 +86,9 @@ TEST(DistributedTermination, NeverConvergedOnStaleDataUnderInjectedRankDelays) {
   if (world_rank() == 0) {
     std::printf(
         "[ stress   ] %d solves on %d ranks: %d converged (all verified: %d false), %d stopped on "
-        "budget, %d verifications caught a stale estimate\n",
-        solves, world_size(), converged, false_convergences, budget_stops, caught);
+        "budget, %d block-Jacobi solves diverged (truly), %d verifications caught a stale "
+        "estimate\n",
+        solves, world_size(), converged, false_convergences, budget_stops, diverged, caught);
     EXPECT_GT(converged, solves / 2);
   }
 }
