@@ -8,7 +8,7 @@
 #   bash scripts/setup.sh test          build + ctest --preset dev
 #   bash scripts/setup.sh plain         the README's plain CMake build (no preset) of a fresh clone
 #   bash scripts/setup.sh format-check  clang-format 14 over the sources (no changes, fails on diff)
-#   bash scripts/setup.sh asan          ASan+UBSan build (g++), the whole suite
+#   bash scripts/setup.sh asan          ASan+UBSan build (clang-14), the whole suite
 #   bash scripts/setup.sh tsan          TSan build (clang-14, LLVM libomp + Archer), threaded suites
 #   bash scripts/setup.sh lint          clang-tidy 14 over every source file (findings are errors)
 #   bash scripts/setup.sh ci            deps-check, test, plain, format-check, lint, asan, tsan; a
