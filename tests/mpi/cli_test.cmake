@@ -90,6 +90,20 @@ if(NP GREATER 1)
     fail("--method sor across ranks: exit ${rc}, ${lines} error lines:\n${err}")
   endif()
 endif()
+if(NP GREATER 1)
+  # --slow-rank (benchmarks): a rank out of range is a usage error, printed once, exit 2; a
+  # slowed rank still converges, verified.
+  run_asor(solve ${DATA}/gr_30_30.mtx --method async --slow-rank ${NP}:5)
+  count_of(lines "${err}" "asor: error:")
+  if(NOT rc EQUAL 2 OR NOT lines EQUAL 1 OR NOT err MATCHES "--slow-rank ${NP}:5: the rank must be in")
+    fail("--slow-rank ${NP}:5: exit ${rc}, ${lines} error lines:\n${err}")
+  endif()
+  run_asor(solve ${DATA}/gr_30_30.mtx --method async --threads 1 --slow-rank 1:3 --time-limit 60
+           --json slow.json --no-progress)
+  if(NOT rc EQUAL 0)
+    fail("--slow-rank 1:3: exit ${rc}\n${out}\n${err}")
+  endif()
+endif()
 # A budget too small: not converged, exit 3 from every rank.
 run_asor(solve ${DATA}/gr_30_30.mtx --method async --max-sweeps 2 --threads 1 --no-progress)
 if(NOT rc EQUAL 3)

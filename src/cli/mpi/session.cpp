@@ -121,18 +121,32 @@ void inject_slow_rank(solver_options& options, const std::string& spec) {
   }
   if (world().rank != rank) return;
   using clock = std::chrono::steady_clock;
-  // The end of each worker's previous block sweep (after its sleep): the time since is the
-  // sweep's. A gap over a second is a new solve, not a sweep.
-  auto last = std::make_shared<std::vector<clock::time_point>>(256);
-  options.on_block_sweep = [last, extra = factor - 1.0](int worker, int /*block*/,
-                                                        std::int64_t /*sweeps*/) {
-    auto& mine = (*last)[static_cast<std::size_t>(worker) % last->size()];
+  // Per worker: the end of its previous block sweep (after any sleep), so that the time since is
+  // the sweep's, and the sleep it owes. The debt is paid in sleeps of at least a millisecond and
+  // what was actually slept is subtracted: a sleep of a few microseconds after each small block
+  // overshoots to 50-100 us (timer slack, wake-up), which slowed a rank with many small blocks
+  // (async: 4 per rank) far more than FACTOR, and more than one with a block per thread
+  // (block-Jacobi). A gap over a second is a new solve, not a sweep.
+  struct pace {
+    clock::time_point last{};
+    clock::duration owed{};
+  };
+  auto paces = std::make_shared<std::vector<pace>>(256);
+  options.on_block_sweep = [paces, extra = factor - 1.0](int worker, int /*block*/,
+                                                         std::int64_t /*sweeps*/) {
+    pace& mine = (*paces)[static_cast<std::size_t>(worker) % paces->size()];
     const auto now = clock::now();
-    const auto took = now - mine;
-    if (mine != clock::time_point{} && took < std::chrono::seconds(1)) {
-      std::this_thread::sleep_for(std::chrono::duration_cast<clock::duration>(took * extra));
+    const auto took = now - mine.last;
+    if (mine.last != clock::time_point{} && took < std::chrono::seconds(1)) {
+      mine.owed += std::chrono::duration_cast<clock::duration>(took * extra);
+      if (mine.owed >= std::chrono::milliseconds(1)) {
+        std::this_thread::sleep_for(mine.owed);
+        mine.owed -= clock::now() - now;
+      }
+    } else {
+      mine.owed = clock::duration::zero();
     }
-    mine = clock::now();
+    mine.last = clock::now();
   };
 }
 
