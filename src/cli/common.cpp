@@ -222,7 +222,8 @@ void add_solver_flags(CLI::App& app, solver_flags& flags) {
                  "(Jacobi: the weight; see asor info)")
       ->capture_default_str();
   app.add_option("--blocks", flags.blocks,
-                 "Row blocks (0 = one per thread for synchronous methods, 4 per thread for async)")
+                 "Row blocks (0 = one per thread for synchronous methods, 4 per thread for "
+                 "async); under mpirun, per rank")
       ->capture_default_str();
   app.add_option("--tol", flags.tolerance, "Tolerance on the true relative residual ||b-Ax||/||b||")
       ->capture_default_str();
