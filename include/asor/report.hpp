@@ -60,7 +60,10 @@ struct solve_report {
   double estimated_jacobi_rho = std::numeric_limits<double>::quiet_NaN();  ///< when auto
   int threads = 1;
   int blocks = 1;
-  bool l1 = false;
+  bool l1 = false;  ///< the l1 diagonal at every block boundary (solver_options::l1)
+  /// across ranks: the l1 diagonal on the rows that read other ranks' values
+  /// (solver_options::halo, or l1 everywhere); false in one process
+  bool halo_l1 = false;
   asor::ordering ordering = asor::ordering::natural;  ///< applied: natural or rcm
   double tolerance = 0;
   /// SOR sweeps per pass over the rows (solver_options::pipeline_sweeps, after the automatic

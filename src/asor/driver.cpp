@@ -45,6 +45,7 @@ void describe_setup(solve_report& r, const solver_options& o, const prepared_met
   r.threads = p.threads;
   r.blocks = p.blocks;
   r.l1 = p.l1;
+  r.halo_l1 = p.halo_l1;
   r.ordering = p.applied;
   r.tolerance = o.stop.tolerance;
   r.setup_seconds = p.setup_seconds;

@@ -165,8 +165,11 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
   if (p.applied == ordering::rcm) p.permuted = permute(user, p.order);
   // The view of the permuted copy stays valid when p moves into prep (vectors keep their storage).
   p.A = p.applied == ordering::rcm ? p.permuted.view() : user;
+  const bool across_ranks = dist && dist->ranks() > 1;
   if (m == method::async) {
-    p.blocks = o.blocks > 0 ? o.blocks : std::min(n, 4 * p.threads);
+    // Across ranks one block per thread: a rank's rows are then relaxed in Gauss-Seidel order
+    // between two halo messages (smaller blocks only add progress calls and staleness there).
+    p.blocks = o.blocks > 0 ? o.blocks : std::min(n, (across_ranks ? 1 : 4) * p.threads);
   } else if (m == method::block_jacobi) {
     p.blocks = o.blocks > 0 ? o.blocks : p.threads;
   } else {
@@ -177,6 +180,13 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
   if (o.l1 && (m == method::async || m == method::block_jacobi)) {
     p.l1_inv_diag = l1_inverse_diagonal(p.A, p.part);
     p.l1 = true;
+    p.halo_l1 = across_ranks;  // the ghost columns are off every block too
+  } else if (across_ranks && o.halo == halo_diagonal::l1 &&
+             (m == method::async || m == method::block_jacobi)) {
+    // A rank's view has its own rows' columns first and the ghost columns after them: as one
+    // block, only the ghost entries are off the block.
+    p.l1_inv_diag = l1_inverse_diagonal(p.A, partition::balanced_by_nnz(p.A, 1));
+    p.halo_l1 = true;
   }
   if (!dist) throw_if_stopped(stop);
   if (m == method::multicolor) detail::greedy_coloring(p.A, p.color_rows, p.color_offsets);

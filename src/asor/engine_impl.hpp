@@ -39,15 +39,16 @@ struct prepared_method {
   std::vector<int> order;
   permuted_matrix permuted;
   partition part;
-  std::vector<double> l1_inv_diag;  // when options.l1
+  std::vector<double> l1_inv_diag;  // when l1 (options.l1, or the halo rows across ranks)
   std::vector<int> color_rows;      // multicolor: rows grouped by color
   std::vector<int> color_offsets;   // multicolor: CSR-style offsets into color_rows
   double setup_seconds = 0.0;
-  csr_view A;  ///< what the solves work on: the caller's matrix, or the permuted copy
-  bool l1 = false;
-  /// The view the kernel should use: with the l1 diagonal when l1.
+  csr_view A;            ///< what the solves work on: the caller's matrix, or the permuted copy
+  bool l1 = false;       ///< the l1 diagonal at every block boundary (options.l1)
+  bool halo_l1 = false;  ///< across ranks: the l1 diagonal on (at least) the rows with ghosts
+  /// The view the kernel should use: with the l1 diagonal when l1 or halo_l1.
   [[nodiscard]] csr_view kernel_view() const noexcept {
-    return l1 ? A.with_inv_diag(l1_inv_diag) : A;
+    return l1 || halo_l1 ? A.with_inv_diag(l1_inv_diag) : A;
   }
 };
 
@@ -61,9 +62,10 @@ struct preparation_key {
   ordering order = ordering::automatic;
   std::optional<double> omega;
   bool l1 = false;
+  halo_diagonal halo = halo_diagonal::l1;
   bool operator==(const preparation_key&) const = default;
   static preparation_key of(const solver_options& o) {
-    return {o.method, o.direction, o.threads, o.blocks, o.ordering, o.omega, o.l1};
+    return {o.method, o.direction, o.threads, o.blocks, o.ordering, o.omega, o.l1, o.halo};
   }
 };
 

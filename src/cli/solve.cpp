@@ -65,6 +65,7 @@ std::string method_text(const solve_report& r, int local_sweeps) {
       if (local_sweeps > 1) text += ", " + plural(local_sweeps, "local sweep");
       if (r.pipeline_sweeps > 1) text += ", " + plural(r.pipeline_sweeps, "sweep") + " per pass";
       if (r.l1) text += ", l1 diagonal";
+      if (r.halo_l1 && !r.l1) text += ", l1 diagonal on halo rows";
       if (r.ordering == ordering::rcm) text += ", rows in RCM order";
       text += ")";
       break;

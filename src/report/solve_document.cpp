@@ -58,6 +58,7 @@ json solve_json(const solve_outcome& o) {
   j["local_sweeps"] = o.local_sweeps;
   j["pipeline_sweeps"] = r.pipeline_sweeps;
   j["l1"] = r.l1;
+  j["halo_diagonal"] = r.ranks > 1 ? json(r.halo_l1 ? "l1" : "plain") : json(nullptr);
   j["ordering"] = std::string(to_string(r.ordering));
   j["omega"] = number_or_null(r.omega);
   j["omega_auto"] = r.omega_auto;
