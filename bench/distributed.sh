@@ -7,7 +7,7 @@
 #   bench/distributed.sh [BUILD_DIR] [MATRIX.mtx]
 #
 # Environment: REPEAT (5), TOL (1e-6), OMEGA (auto), SLOW (5: the slow rank's factor),
-# CONFIGS ("1x2 2x1 4x1"), PARTITION (nnz), MAX_SWEEPS (100000: no block sweeps past it, so with
+# CONFIGS ("1x2 2x1 4x1"), PARTITION (nnz), HALO (l1: --halo-diagonal), MAX_SWEEPS (100000: no block sweeps past it, so with
 # the default 10,000 a rank 5x faster than the slow one froze its blocks at the budget when the
 # slow one had made 2,000). Without a matrix it generates 2D Poisson 256^2.
 set -euo pipefail
@@ -22,6 +22,7 @@ MAX_SWEEPS=${MAX_SWEEPS:-100000}
 SLOW=${SLOW:-5}
 CONFIGS=${CONFIGS:-"1x2 2x1 4x1"}
 PARTITION=${PARTITION:-nnz}
+HALO=${HALO:-l1}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -31,7 +32,7 @@ if [ -z "$MATRIX" ]; then
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_WAIT_POLICY=passive
 
-echo "# $(basename "$MATRIX"), tol $TOL, omega $OMEGA, max sweeps $MAX_SWEEPS, median of $REPEAT, $(nproc) cores," \
+echo "# $(basename "$MATRIX"), tol $TOL, omega $OMEGA, halo diagonal $HALO, max sweeps $MAX_SWEEPS, median of $REPEAT, $(nproc) cores," \
      "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| ranks x threads | slow rank | method | median time (s) | sweeps min/max over ranks | sync / async |"
@@ -48,7 +49,7 @@ for config in $CONFIGS; do
     json=$WORK/${config}_${slow/:/_}.json
     OMP_NUM_THREADS=$threads mpirun --oversubscribe -np "$ranks" "$ASOR" compare "$MATRIX" \
       --methods async,block-jacobi --threads "$threads" --repeat "$REPEAT" --tol "$TOL" \
-      --omega "$OMEGA" --max-sweeps "$MAX_SWEEPS" --partition "$PARTITION" --reference none --no-progress -q \
+      --omega "$OMEGA" --max-sweeps "$MAX_SWEEPS" --partition "$PARTITION" --halo-diagonal "$HALO" --reference none --no-progress -q \
       --json "$json" "${extra[@]}" || true
     python3 - "$json" "$config" "$slow" <<'EOF'
 import json, statistics, sys
