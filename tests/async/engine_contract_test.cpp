@@ -618,13 +618,20 @@ TEST(FacadeContract, FailureIsReportedAndAsyncSolveWorks) {
   EXPECT_EQ(solver.report().reason, stop_reason::failed);
   EXPECT_EQ(solver.report().error, "right-hand side entry 2 is Inf");
 
-  solver.setOptions([] {
+  // The workers wait until the second solve has been refused: without that, a fast machine can
+  // finish the first solve before the second call (seen once on a loaded one).
+  std::atomic<bool> refused{false};
+  solver.setOptions([&refused] {
     solver_options o;
     o.omega = 1.5;
+    o.on_block_sweep = [&refused](int, int, std::int64_t) {
+      while (!refused.load()) std::this_thread::sleep_for(1ms);
+    };
     return o;
   }());
   pending_solution s = solver.solveAsync(sys.b);
   EXPECT_THROW((void)solver.solve(sys.b), std::logic_error);  // one solve at a time
+  refused = true;
   const vector x = s.get();
   EXPECT_EQ(s.info(), Eigen::Success);
   EXPECT_LE((sys.b - sys.A * x).norm() / sys.b.norm(), 1e-8);
