@@ -428,7 +428,7 @@ class distributed_async final : public schedule {
         const int base = block_base_[static_cast<std::size_t>(r)];
         const int n = block_base_[static_cast<std::size_t>(r) + 1] - base;
         for (int b = 0; b < n; ++b) {
-          absorb(static_cast<std::size_t>(base + b),
+          absorb(static_cast<std::size_t>(base) + static_cast<std::size_t>(b),
                  static_cast<std::int64_t>(box[report_header + 2 * static_cast<std::size_t>(b)]),
                  box[report_header + 2 * static_cast<std::size_t>(b) + 1]);
         }
