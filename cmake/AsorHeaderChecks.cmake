@@ -2,7 +2,8 @@
 #  1. every public header under include/asor/ (detail/ excepted) compiles alone, with our warnings
 #     as errors: one generated .cpp per header, built as the OBJECT library asor_header_checks;
 #  2. no header under include/asor/ includes anything but the standard library, Eigen,
-#     spdlog/fwd.h and asor itself (so never Asio, Boost or OpenMP's omp.h), and every
+#     spdlog/fwd.h and asor itself (so never Asio, Boost or OpenMP's omp.h; MPI's mpi.h only in
+#     the opt-in asor/distributed.hpp), and every
 #     include/asor/detail/ header carries the ASOR_INSIDE_DETAIL_ALLOWED guard: the ctest
 #     `header.includes` runs this file in script mode;
 #  3. including a detail/ header directly fails to compile with its "is private" #error: one ctest
@@ -29,6 +30,9 @@ if(CMAKE_SCRIPT_MODE_FILE)
       if(included MATCHES "^asor/" OR included MATCHES "^Eigen/" OR included STREQUAL "spdlog/fwd.h"
          OR included MATCHES "^[a-z_]+$")
         continue()
+      endif()
+      if(name STREQUAL "asor/distributed.hpp" AND included STREQUAL "mpi.h")
+        continue()  # the one opt-in header that mentions MPI types
       endif()
       list(APPEND problems "${name}: includes <${included}> (a public header may include only the "
                            "standard library, Eigen, spdlog/fwd.h and asor/ headers: Asio, Boost "
@@ -67,6 +71,9 @@ endif()
 file(GLOB_RECURSE _asor_public_headers CONFIGURE_DEPENDS RELATIVE ${PROJECT_SOURCE_DIR}/include
      ${PROJECT_SOURCE_DIR}/include/asor/*.hpp)
 list(FILTER _asor_public_headers EXCLUDE REGEX "^asor/detail/")
+if(NOT ASOR_HAVE_MPI)
+  list(FILTER _asor_public_headers EXCLUDE REGEX "^asor/distributed.hpp$")  # #errors without MPI
+endif()
 list(SORT _asor_public_headers)
 
 # Check 1: each public header alone in a translation unit (config.hpp is generated: it is
@@ -81,6 +88,9 @@ endforeach()
 if(_asor_header_sources)
   add_library(asor_header_checks OBJECT ${_asor_header_sources})
   target_link_libraries(asor_header_checks PRIVATE asor::asor asor_warnings)
+  if(ASOR_HAVE_MPI)
+    target_link_libraries(asor_header_checks PRIVATE MPI::MPI_CXX)  # asor/distributed.hpp
+  endif()
 endif()
 
 if(NOT ASOR_BUILD_TESTS)

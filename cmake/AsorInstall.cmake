@@ -7,7 +7,13 @@ install(TARGETS asor_lib EXPORT asorTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS asor_cholmod_plugin LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY include/asor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(ASOR_HAVE_MPI)
+  install(DIRECTORY include/asor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+else()
+  # Without MPI the library has no distributed engine: its header is not installed.
+  install(DIRECTORY include/asor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+          PATTERN distributed.hpp EXCLUDE)
+endif()
 install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_BINARY_DIR}/include/asor/config.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/asor)

@@ -23,8 +23,9 @@ cd "$ROOT"
 JOBS=${ASOR_JOBS:-$(nproc)}
 
 # Debian 12 packages. The base image is assumed to have git, build-essential and cmake; they are
-# checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check; the
-# python3 ones the Python module (ASOR_BUILD_PYTHON, on in the dev preset), its tests and examples;
+# checked too. The clang/LLVM 14 ones serve the tsan and lint presets and format-check; Open MPI
+# and METIS the distributed engine (asor/distributed.hpp, the mpi tests); the python3 ones the
+# Python module (ASOR_BUILD_PYTHON, on in the dev preset), its tests and examples;
 # chromium, chromium-driver and python3-selenium the browser test of the monitor page
 # (docs/monitor.md). They all install together (Boost is Debian's default 1.74, which
 # python3-scipy's pythran needs).
@@ -34,6 +35,7 @@ PACKAGES=(
   libspdlog-dev libcli11-dev libsuitesparse-dev libgtest-dev libbenchmark-dev
   python3-dev pybind11-dev python3-numpy python3-scipy python3-pytest python3-matplotlib
   chromium chromium-driver python3-selenium
+  libopenmpi-dev openmpi-bin libmetis-dev
   clang-format-14 clang-tidy-14
   clang-14 llvm-14 libomp-14-dev libclang-rt-14-dev
 )

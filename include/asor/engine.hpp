@@ -15,6 +15,10 @@
 
 namespace asor {
 
+namespace detail {
+struct engine_access;
+}  // namespace detail
+
 /// \brief Runs one method on one matrix, any number of times.
 ///
 /// The engine keeps what the method prepares once per matrix (row order, partition, coloring, l1
@@ -82,6 +86,7 @@ class engine {
   struct impl;
 
  private:
+  friend struct detail::engine_access;  // make_distributed_engine (asor/distributed.hpp)
   [[nodiscard]] impl& checked() const;
   std::unique_ptr<impl> impl_;
 };

@@ -39,6 +39,21 @@ enum class fallback_policy {
   l1,         ///< restart from the last verified x in l1 mode (omega = 1)
 };
 
+/// \brief The diagonal of the rows that read other ranks' values, in a solve across ranks
+/// (asor/distributed.hpp, docs/distributed.md). Ignored by a solve in one process.
+enum class halo_diagonal {
+  /// the l1 diagonal on those rows: a_ii plus the absolute values of the row's entries in other
+  /// ranks' columns. The halo values a rank reads are a message old, so across ranks the
+  /// relaxation is block-Jacobi-like; with the l1 diagonal that is convergent for every omega in
+  /// (0, 2) on any SPD matrix, without it only for a small omega on matrices that are not
+  /// H-matrices (nos1, nos6).
+  l1,
+  plain,  ///< a_ii: the shared-memory kernel unchanged (fastest on M-matrices such as Poisson)
+};
+
+/// \returns "l1" or "plain".
+std::string_view to_string(halo_diagonal d) noexcept;
+
 /// \brief Fault-injection hook, called on a worker thread after each block sweep with
 /// (worker, block, sweeps of that block). It may sleep (a stalled or slow worker) or throw (the
 /// exception stops the solve and reaches the caller of solve). Empty in production.
@@ -58,8 +73,9 @@ struct solver_options {
   /// estimated per method (estimate_omega and choose_omega, spectral.hpp). Jacobi uses it as
   /// weight.
   std::optional<double> omega;
-  int threads = 0;        ///< 0 = default_threads()
-  int blocks = 0;         ///< 0 = one block per thread (sync), 4 per thread (async)
+  int threads = 0;  ///< 0 = default_threads()
+  /// 0 = one block per thread (sync, and async across ranks), 4 per thread (async in one process)
+  int blocks = 0;
   int local_sweeps = 1;   ///< sweeps over a block between publications (async, block-Jacobi)
   int publish_every = 1;  ///< publish a provisional result every k block sweeps (async)
   /// SOR sweeps per pass over the rows (sor_pipeline in sweep.hpp): 1 = one sweep per pass (the
@@ -71,7 +87,9 @@ struct solver_options {
   /// run one sweep per pass (docs/algorithms.md). The default is 1 because no setting was
   /// measurably faster on the machines measured (docs/performance.md, "Pipelined sweeps").
   int pipeline_sweeps = 1;
-  bool l1 = false;  ///< l1 diagonal (async and block-Jacobi)
+  bool l1 = false;  ///< l1 diagonal at every block boundary (async and block-Jacobi)
+  /// the rows that read other ranks' values, across ranks (async and block-Jacobi)
+  halo_diagonal halo = halo_diagonal::l1;
   /// row order of the solve (see ordering); x and b stay in the caller's order
   asor::ordering ordering = asor::ordering::automatic;
   fallback_policy fallback = fallback_policy::none;

@@ -60,7 +60,10 @@ struct solve_report {
   double estimated_jacobi_rho = std::numeric_limits<double>::quiet_NaN();  ///< when auto
   int threads = 1;
   int blocks = 1;
-  bool l1 = false;
+  bool l1 = false;  ///< the l1 diagonal at every block boundary (solver_options::l1)
+  /// across ranks: the l1 diagonal on the rows that read other ranks' values
+  /// (solver_options::halo, or l1 everywhere); false in one process
+  bool halo_l1 = false;
   asor::ordering ordering = asor::ordering::natural;  ///< applied: natural or rcm
   double tolerance = 0;
   /// SOR sweeps per pass over the rows (solver_options::pipeline_sweeps, after the automatic
@@ -103,6 +106,14 @@ struct solve_report {
 
   /// what ended the solve when reason == stop_reason::failed (the exception's message)
   std::string error;
+
+  /// Distributed solves (asor/distributed.hpp): the processes that solved (1 for a shared-memory
+  /// engine); on rank 0 the sweeps of each rank over its blocks (empty otherwise), and the halo
+  /// messages and values all ranks sent during relaxation.
+  int ranks = 1;
+  std::vector<sweep_stats> rank_sweeps;
+  std::int64_t halo_messages = 0;
+  std::int64_t halo_values = 0;
 
   [[nodiscard]] bool converged() const noexcept { return reason == stop_reason::converged; }
 };

@@ -6,6 +6,12 @@
 // Schedules (sync_schedules.cpp, async_engine.cpp) only relax and run the decision loop; the
 // verification, the resume after a failed one, the fallback, the precedence of stop reasons and
 // the report are written here once.
+//
+// A distributed solve (asor/distributed.hpp) runs this same driver on every rank. The engine
+// then holds a `distribution` (distribution.hpp) and the few places below that need the other
+// ranks ask it: the norms of b and of the residual (sums over the ranks), a cancel before
+// relaxing, and the decisions taken between rounds (rank 0's, on every rank), so that every rank
+// takes the same branches; its schedule ends each round with the decision all ranks agreed on.
 
 #include <algorithm>
 #include <cmath>
@@ -39,14 +45,42 @@ void describe_setup(solve_report& r, const solver_options& o, const prepared_met
   r.threads = p.threads;
   r.blocks = p.blocks;
   r.l1 = p.l1;
+  r.halo_l1 = p.halo_l1;
   r.ordering = p.applied;
   r.tolerance = o.stop.tolerance;
   r.setup_seconds = p.setup_seconds;
 }
 
+/// ||b||: over every rank for a distributed solve (collective).
+double rhs_norm_of(const engine::impl& e, std::span<const double> b) {
+  double sum = 0.0;
+  for (const double v : b) sum += v * v;
+  return std::sqrt(e.dist ? e.dist->sum(sum) : sum);
+}
+
+/// ||b - A x|| on a quiescent x. Distributed (collective): x has this rank's rows then its ghost
+/// entries, which are refreshed first, and the norm is the whole system's.
+double true_residual_norm(const engine::impl& e, const csr_view& A, std::span<const double> b,
+                          std::span<double> x) {
+  return e.dist ? e.dist->residual_norm(A, b, x) : residual_norm(A, b, x);
+}
+
+/// The reference of the divergence test: ||b - A x0|| / ||b||, 1 without a product when x0 = 0
+/// (on every rank).
+double reference_residual(const engine::impl& e, const csr_view& A, std::span<const double> b,
+                          std::span<double> x, double bnorm) {
+  if (!e.dist) return initial_residual(A, b, x, bnorm);
+  const bool nonzero = std::any_of(x.begin(), x.end(), [](double v) { return v != 0.0; });
+  return e.dist->any(nonzero) ? e.dist->residual_norm(A, b, x) / bnorm : 1.0;
+}
+
+/// The decision taken between two rounds: rank 0's on every rank of a distributed solve.
+stop_reason agreed(const engine::impl& e, stop_reason r) { return e.dist ? e.dist->agree(r) : r; }
+
 /// A solve that ended before relaxing (cancelled before or during preparation): x is untouched.
-void stopped_before_relaxing(solve_report& r, const solver_options& o, std::span<const double> b,
-                             std::span<const double> x, const csr_view& A, stop_reason why) {
+void stopped_before_relaxing(const engine::impl& e, solve_report& r, const solver_options& o,
+                             std::span<const double> b, std::span<const double> x,
+                             stop_reason why) {
   r.method = o.method;
   r.direction = o.method == method::ssor ? sweep_direction::symmetric : o.direction;
   r.tolerance = o.stop.tolerance;
@@ -54,11 +88,18 @@ void stopped_before_relaxing(solve_report& r, const solver_options& o, std::span
   r.initial_omega = r.omega;
   r.omega_auto = !o.omega;
   r.reason = why;
-  double sum = 0.0;
-  for (const double v : b) sum += v * v;
-  r.rhs_norm = std::sqrt(sum);
-  r.relative_residual = r.rhs_norm > 0.0 ? residual_norm(A, b, x) / r.rhs_norm
-                                         : std::numeric_limits<double>::quiet_NaN();
+  r.rhs_norm = rhs_norm_of(e, b);
+  if (!(r.rhs_norm > 0.0)) {
+    r.relative_residual = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  if (!e.dist) {
+    r.relative_residual = residual_norm(e.user, b, x) / r.rhs_norm;
+    return;
+  }
+  std::vector<double> xe(e.dist->extended_size(), 0.0);  // the rows, then the ghost entries
+  std::copy(x.begin(), x.end(), xe.begin());
+  r.relative_residual = e.dist->residual_norm(e.user, b, xe) / r.rhs_norm;
 }
 
 /// A cancel that arrived before any worker ran: its latency is the time from the cancel to the
@@ -108,10 +149,11 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
   }
   double omega = prep.omega;
   csr_view A = prep.kernel_view();
-  monitor mon(o, bnorm, initial_residual(prep.A, b, x, bnorm), omega);
+  monitor mon(o, bnorm, reference_residual(e, prep.A, b, x, bnorm), omega);
   omega_adaptation adapt(o, prep);  // inactive unless omega = auto
   const schedule_context ctx{job, prep, mon, b, x, t0, adapt};
-  const std::unique_ptr<schedule> sched = make_schedule(ctx, A, omega);
+  const std::unique_ptr<schedule> sched =
+      e.dist ? e.dist->make_schedule(ctx, A, omega) : make_schedule(ctx, A, omega);
   observer obs(job);  // calls the progress callback on its own thread; joined below
   std::optional<std::vector<double>> restart_x;  // the last verified x, for the fallback
   if (o.fallback != fallback_policy::none || adapt.backs_off_on_divergence()) {
@@ -138,11 +180,14 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
     if (reason == stop_reason::failed) break;
     if (reason == stop_reason::converged) {
       // x is quiescent: verify before saying "converged".
-      true_residual = residual_norm(prep.A, b, x) / bnorm;
+      true_residual = true_residual_norm(e, prep.A, b, x) / bnorm;
       if (mon.verified(true_residual, seconds_between(t0, clock::now()))) break;
-      // The parallel schedules' back-off also judges the verified residuals.
+      // The parallel schedules' back-off also judges the verified residuals (not across ranks:
+      // its windows count sweeps, which differ between the ranks' monitors, and every rank must
+      // take the same omega; there a divergence backs omega off, below).
       if (const std::optional<double> next =
-              adapt.residual(mon.snapshot().min_sweeps, true_residual, true)) {
+              e.dist ? std::nullopt
+                     : adapt.residual(mon.snapshot().min_sweeps, true_residual, true)) {
         omega = *next;
         mon.set_omega(omega);
         sched->reset(A, omega);
@@ -152,10 +197,10 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
                       true_residual);
       if (restart_x) restart_x->assign(x.begin(), x.end());
       // Resume from this x (no work lost), unless a stop was asked meanwhile or a budget ran out.
-      reason = control.cancel_requested() ? stop_reason::cancelled
-               : control.user_stop_requested()
-                   ? stop_reason::user_stop
-                   : mon.budget_exhausted(seconds_between(t0, clock::now()));
+      reason = agreed(e, control.cancel_requested() ? stop_reason::cancelled
+                         : control.user_stop_requested()
+                             ? stop_reason::user_stop
+                             : mon.budget_exhausted(seconds_between(t0, clock::now())));
       true_residual = std::numeric_limits<double>::quiet_NaN();
     } else if (reason == stop_reason::diverged && restart_x) {
       // Under auto, the parallel schedules back omega off and go on from the last verified x
@@ -171,10 +216,10 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
         std::copy(restart_x->begin(), restart_x->end(), x.begin());
         omega = *next;
         sched->reset(A, omega);
-        mon.restart(initial_residual(prep.A, b, x, bnorm), omega);
-        reason = control.cancel_requested()      ? stop_reason::cancelled
-                 : control.user_stop_requested() ? stop_reason::user_stop
-                                                 : stop_reason::none;
+        mon.restart(reference_residual(e, prep.A, b, x, bnorm), omega);
+        reason = agreed(e, control.cancel_requested()      ? stop_reason::cancelled
+                           : control.user_stop_requested() ? stop_reason::user_stop
+                                                           : stop_reason::none);
         continue;
       }
       if (o.fallback == fallback_policy::none || report.fallback_used) break;
@@ -199,17 +244,17 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
       omega = 1.0;
       report.omega = omega;
       sched->reset(A, omega);
-      mon.restart(initial_residual(prep.A, b, x, bnorm), omega);
-      reason = control.cancel_requested()      ? stop_reason::cancelled
-               : control.user_stop_requested() ? stop_reason::user_stop
-                                               : stop_reason::none;
+      mon.restart(reference_residual(e, prep.A, b, x, bnorm), omega);
+      reason = agreed(e, control.cancel_requested()      ? stop_reason::cancelled
+                         : control.user_stop_requested() ? stop_reason::user_stop
+                                                         : stop_reason::none);
     }
   }
   report.observer_wait_seconds = obs.close();
   if (job.error()) return;  // failed: the caller reports it
   report.block_sweeps = sched->block_sweeps();
   report.sweeps = stats_of(report.block_sweeps);
-  if (std::isnan(true_residual)) true_residual = residual_norm(prep.A, b, x) / bnorm;
+  if (std::isnan(true_residual)) true_residual = true_residual_norm(e, prep.A, b, x) / bnorm;
   // A budget that ran out on an x within the tolerance (under load: a verification failed just
   // short of it, and the tightened estimate had not passed again when the budget ended): that
   // residual is a true residual of a quiescent x, as a verification's, so the solve converged,
@@ -242,31 +287,41 @@ void relax_to_the_end(const engine::impl& e, job_state& job, std::span<const dou
 void drive(engine::impl& e, job_state& job, solve_report& report) {
   const solver_options& o = job.options;
   stop_control& control = job.control;
-  if (control.cancel_requested()) {
-    stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
-    cancelled_before_relaxing(report, control);
+  // Distributed: a cancel on any rank counts on every rank (a collective step).
+  if (e.dist ? e.dist->any(control.cancel_requested()) : control.cancel_requested()) {
+    stopped_before_relaxing(e, report, o, job.b, job.x, stop_reason::cancelled);
+    // On a rank that did not cancel itself there is no decision time to measure from.
+    if (control.cancel_requested()) cancelled_before_relaxing(report, control);
     return;
   }
   bool prepared_now = false;
   try {
     prepared_now = e.prepare(o, [&control] { return control.cancel_requested(); });
   } catch (const operation_cancelled&) {
-    stopped_before_relaxing(report, o, job.b, job.x, e.user, stop_reason::cancelled);
-    cancelled_before_relaxing(report, control);
+    // Distributed: every rank throws when one cancelled during the collective estimate.
+    stopped_before_relaxing(e, report, o, job.b, job.x, stop_reason::cancelled);
+    if (control.cancel_requested()) cancelled_before_relaxing(report, control);
     return;
   }
   const prepared_method& prep = e.prep;
   describe_setup(report, o, prep);
   report.setup_reused = !prepared_now;
-  double sum = 0.0;
-  for (const double v : job.b) sum += v * v;
-  report.rhs_norm = std::sqrt(sum);
+  report.rhs_norm = rhs_norm_of(e, job.b);
   if (report.rhs_norm == 0.0) {  // The solution of A x = 0 is x = 0, exactly.
     std::fill(job.x.begin(), job.x.end(), 0.0);
     report.reason = stop_reason::converged;
     report.relative_residual = 0.0;
     report.provisional_residual = 0.0;
     report.block_sweeps.assign(static_cast<std::size_t>(report.blocks), 0);
+    return;
+  }
+  if (e.dist) {
+    // The schedules relax this rank's rows followed by its ghost entries; the caller's x holds
+    // the rows only.
+    std::vector<double> xe(e.dist->extended_size(), 0.0);
+    std::copy(job.x.begin(), job.x.end(), xe.begin());
+    relax_to_the_end(e, job, job.b, xe, report);
+    std::copy_n(xe.begin(), job.x.size(), job.x.begin());
     return;
   }
   const std::vector<int>& order = prep.order;
@@ -297,6 +352,8 @@ void run_job(engine::impl& e, job_state& job) noexcept {
   } catch (...) {
     job.fail(std::current_exception());
   }
+  // Distributed: every rank ends its job here, together; a failure of any rank fails every rank.
+  if (e.dist) e.dist->end(job);
   if (const std::exception_ptr error = job.error()) {
     report.reason = stop_reason::failed;
     report.error = describe(error);

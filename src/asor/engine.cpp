@@ -157,13 +157,19 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
   const bool sequential = m == method::sor || m == method::ssor;
   p.threads = sequential ? 1 : (o.threads > 0 ? o.threads : default_threads());
   p.threads = std::max(1, std::min(p.threads, n));
-  p.applied = choose_ordering(user, o, p.threads, p.order, stop);
-  throw_if_stopped(stop);
+  // Distributed: the rank's rows keep their order (they have ghost columns; METIS is the global
+  // reordering), and the only cancellable step is the collective omega estimate (a local cancel
+  // here would leave the other ranks waiting for this one).
+  p.applied = dist ? ordering::natural : choose_ordering(user, o, p.threads, p.order, stop);
+  if (!dist) throw_if_stopped(stop);
   if (p.applied == ordering::rcm) p.permuted = permute(user, p.order);
   // The view of the permuted copy stays valid when p moves into prep (vectors keep their storage).
   p.A = p.applied == ordering::rcm ? p.permuted.view() : user;
+  const bool across_ranks = dist && dist->ranks() > 1;
   if (m == method::async) {
-    p.blocks = o.blocks > 0 ? o.blocks : std::min(n, 4 * p.threads);
+    // Across ranks one block per thread: a rank's rows are then relaxed in Gauss-Seidel order
+    // between two halo messages (smaller blocks only add progress calls and staleness there).
+    p.blocks = o.blocks > 0 ? o.blocks : std::min(n, (across_ranks ? 1 : 4) * p.threads);
   } else if (m == method::block_jacobi) {
     p.blocks = o.blocks > 0 ? o.blocks : p.threads;
   } else {
@@ -174,8 +180,15 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
   if (o.l1 && (m == method::async || m == method::block_jacobi)) {
     p.l1_inv_diag = l1_inverse_diagonal(p.A, p.part);
     p.l1 = true;
+    p.halo_l1 = across_ranks;  // the ghost columns are off every block too
+  } else if (across_ranks && o.halo == halo_diagonal::l1 &&
+             (m == method::async || m == method::block_jacobi)) {
+    // A rank's view has its own rows' columns first and the ghost columns after them: as one
+    // block, only the ghost entries are off the block.
+    p.l1_inv_diag = l1_inverse_diagonal(p.A, partition::balanced_by_nnz(p.A, 1));
+    p.halo_l1 = true;
   }
-  throw_if_stopped(stop);
+  if (!dist) throw_if_stopped(stop);
   if (m == method::multicolor) detail::greedy_coloring(p.A, p.color_rows, p.color_offsets);
   if (o.omega) {
     p.omega = *o.omega;
@@ -185,8 +198,12 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
     spectral_options so;
     so.tolerance = o.stop.tolerance;
     so.estimate_beta = m == method::ssor || o.direction == sweep_direction::symmetric;
-    const omega_estimate est = estimate_omega(user, so, stop);
-    const omega_choice choice = choose_omega(est, m, o.direction, p.threads);
+    const omega_estimate est =
+        dist ? dist->estimate_omega(user, so, stop) : estimate_omega(user, so, stop);
+    // Across ranks every rank's workers relax their blocks at once: the parallel rule, for the
+    // workers of all the ranks.
+    const int workers = dist ? dist->ranks() * p.threads : p.threads;
+    const omega_choice choice = choose_omega(est, m, o.direction, workers);
     p.omega_auto = true;
     p.jacobi_rho = est.jacobi_rho;
     p.omega = choice.omega;

@@ -2,6 +2,8 @@
 // Private to the library: the engine's prepared state, its solve thread, and the driver's entry.
 
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -13,6 +15,8 @@
 #include "asor/engine.hpp"
 #include "asor/ordering.hpp"
 #include "asor/partition.hpp"
+#include "asor/spectral.hpp"
+#include "distribution.hpp"
 #include "job.hpp"
 
 namespace asor {
@@ -35,15 +39,16 @@ struct prepared_method {
   std::vector<int> order;
   permuted_matrix permuted;
   partition part;
-  std::vector<double> l1_inv_diag;  // when options.l1
+  std::vector<double> l1_inv_diag;  // when l1 (options.l1, or the halo rows across ranks)
   std::vector<int> color_rows;      // multicolor: rows grouped by color
   std::vector<int> color_offsets;   // multicolor: CSR-style offsets into color_rows
   double setup_seconds = 0.0;
-  csr_view A;  ///< what the solves work on: the caller's matrix, or the permuted copy
-  bool l1 = false;
-  /// The view the kernel should use: with the l1 diagonal when l1.
+  csr_view A;            ///< what the solves work on: the caller's matrix, or the permuted copy
+  bool l1 = false;       ///< the l1 diagonal at every block boundary (options.l1)
+  bool halo_l1 = false;  ///< across ranks: the l1 diagonal on (at least) the rows with ghosts
+  /// The view the kernel should use: with the l1 diagonal when l1 or halo_l1.
   [[nodiscard]] csr_view kernel_view() const noexcept {
-    return l1 ? A.with_inv_diag(l1_inv_diag) : A;
+    return l1 || halo_l1 ? A.with_inv_diag(l1_inv_diag) : A;
   }
 };
 
@@ -57,9 +62,10 @@ struct preparation_key {
   ordering order = ordering::automatic;
   std::optional<double> omega;
   bool l1 = false;
+  halo_diagonal halo = halo_diagonal::l1;
   bool operator==(const preparation_key&) const = default;
   static preparation_key of(const solver_options& o) {
-    return {o.method, o.direction, o.threads, o.blocks, o.ordering, o.omega, o.l1};
+    return {o.method, o.direction, o.threads, o.blocks, o.ordering, o.omega, o.l1, o.halo};
   }
 };
 
@@ -74,6 +80,9 @@ struct engine::impl {
   progress_callback callback;
   prepared_method prep;
   std::optional<preparation_key> prepared_for;  ///< the key prep was made for; empty: none
+  /// The other processes of a distributed solve (make_distributed_engine); null for shared
+  /// memory. `user` is then this rank's rows, with ghost columns (distribution.hpp).
+  std::shared_ptr<detail::distribution> dist;
 
   /// Prepares for \p o (unless prep was made for the same key). Runs on the solve thread.
   /// \returns false when the preparation of an earlier solve was reused.
@@ -104,6 +113,26 @@ double initial_residual(const csr_view& A, std::span<const double> b, std::span<
 
 /// Greedy coloring: rows of color c are rows[offsets[c] .. offsets[c+1]).
 void greedy_coloring(const csr_view& A, std::vector<int>& rows, std::vector<int>& offsets);
+
+/// Sums a few numbers over every process of a distributed solve, in place, with the same bits on
+/// every process. It is also where a distributed estimate is cancelled: when some process asks to
+/// stop, it throws operation_cancelled on every process.
+using global_sum = std::function<void(std::span<double>)>;
+
+/// This process's part of a distributed spectral estimate (spectral.cpp's Lanczos across ranks).
+struct spectral_part {
+  std::int64_t first_row = 0;  ///< the global index of this process's first row
+  global_sum sum;
+  /// w = D^-1/2 A D^-1/2 v on this process's rows (v: its rows; the operator exchanges the ghost
+  /// entries itself). \returns v . w summed over every process.
+  std::function<double(const double* v, double* w)> apply;
+};
+
+/// estimate_omega (spectral.hpp) on this process's rows \p A of a distributed matrix: the same
+/// Lanczos run, stopping rules and cost budget, each reduction over every process; no graph tests
+/// (consistently_ordered and bipartite stay false) and no beta. Collective.
+omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
+                              const spectral_part& part);
 
 }  // namespace detail
 }  // namespace asor

@@ -94,6 +94,17 @@ class stop_control {
     return false;
   }
 
+  /// \brief The end of a round of a distributed schedule: the decision every process agreed on
+  /// replaces this process's own, which may differ (a deadline or a cancel seen here first, a
+  /// request that lost the race at rank 0). The moment of this process's first decision stays.
+  /// \pre the round's workers have returned.
+  void settle(stop_reason r) noexcept {
+    const std::lock_guard lock(mutex_);
+    if (decision_ == stop_reason::none) decided_at_ = clock::now();
+    decision_ = r;
+    source_.request_stop();
+  }
+
   /// \brief Starts a round: no decision, a fresh stop token; a sticky cancel or user stop decides
   /// it at once. \pre no worker of the previous round runs.
   void new_round() noexcept {

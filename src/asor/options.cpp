@@ -47,6 +47,10 @@ std::string_view to_string(sweep_direction d) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(halo_diagonal d) noexcept {
+  return d == halo_diagonal::l1 ? "l1" : "plain";
+}
+
 namespace {
 
 int positive_env(const char* name) {

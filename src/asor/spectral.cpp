@@ -6,6 +6,7 @@
 /// small tridiagonal problems are solved here too (bisection and inverse iteration).
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -18,6 +19,7 @@
 #include "asor/engine.hpp"
 #include "asor/spectral.hpp"
 #include "asor/sweep.hpp"
+#include "engine_impl.hpp"
 
 namespace asor {
 namespace {
@@ -244,9 +246,14 @@ ritz_extremes analyze(const std::vector<double>& alpha, const std::vector<double
 /// and their residual bounds stay valid (Paige 1976; Cullum and Willoughby 1985), which is all
 /// this estimate needs; the recurrence may also run past n steps. (Full reorthogonalization was
 /// dropped: its Gram-Schmidt passes cost more than the products below a few thousand rows.)
+///
+/// Across processes (\p sum set) each process holds its rows of the vectors: the start vector is
+/// drawn entry by entry in the global numbering (from \p first_row on), and every inner product
+/// is summed over the processes by \p sum, so every process computes the same coefficients.
 class lanczos {
  public:
-  lanczos(int n, unsigned seed) : n_(n), partial_(static_cast<std::size_t>(chunks_of(n)), 0.0) {
+  lanczos(int n, unsigned seed, std::int64_t first_row = 0, const detail::global_sum* sum = nullptr)
+      : n_(n), sum_(sum), partial_(static_cast<std::size_t>(chunks_of(n)), 0.0) {
     const auto un = static_cast<std::size_t>(n);
     v_.assign(un, 0.0);
     prev_.assign(un, 0.0);
@@ -254,17 +261,19 @@ class lanczos {
     // Start: uniform entries in [-1, 1) from mt19937_64(seed) (its sequence is fixed by the
     // standard; the mapping to doubles is ours), normalized.
     std::mt19937_64 rng(seed);
+    rng.discard(static_cast<unsigned long long>(first_row));
     double* v0 = v_.data();
     double sq = 0.0;
     for (int i = 0; i < n; ++i) {
       v0[i] = 2.0 * (static_cast<double>(rng() >> 11) * 0x1.0p-53) - 1.0;
       sq += v0[i] * v0[i];
     }
+    sq = global(sq);
     const double inv = 1.0 / std::sqrt(sq);
     for (int i = 0; i < n; ++i) v0[i] *= inv;
   }
 
-  /// One step with \p apply(v, w) (w = Op v, returns v . w).
+  /// One step with \p apply(v, w) (w = Op v, returns v . w over every process).
   /// \returns false at breakdown (the Krylov space is invariant; next_beta() is ~0).
   template <class Op>
   bool step(Op&& apply) {
@@ -316,8 +325,10 @@ class lanczos {
       vw[static_cast<std::size_t>(c)] = dvw;
       ww[static_cast<std::size_t>(c)] = dww;
     }
-    const double cv = ordered_sum(vw);
-    const double q = ordered_sum(ww);
+    std::array<double, 2> sums{ordered_sum(vw), ordered_sum(ww)};
+    if (sum_ != nullptr) (*sum_)(sums);
+    const double cv = sums[0];
+    const double q = sums[1];
     // ||w - c v||^2 = ||w||^2 - c^2 (||v|| = 1 and v . w = c); recomputed when that cancels.
     double b2 = q - cv * cv;
     if (b2 < 1e-4 * q) {
@@ -331,7 +342,7 @@ class lanczos {
         }
         ww[static_cast<std::size_t>(c)] = dww;
       }
-      b2 = ordered_sum(ww);
+      b2 = global(ordered_sum(ww));
       form_next(0.0, b2);
     } else {
       form_next(cv, b2);
@@ -352,7 +363,16 @@ class lanczos {
     std::swap(v_, prev_);
   }
 
+  /// \p local summed over every process.
+  double global(double local) const {
+    if (sum_ == nullptr) return local;
+    std::array<double, 1> one{local};
+    (*sum_)(one);
+    return one[0];
+  }
+
   int n_;
+  const detail::global_sum* sum_;  // nullptr: one process
   std::vector<double> v_, prev_, w_;
   std::vector<double> partial_;
   std::vector<double> alpha_, beta_;
@@ -424,24 +444,35 @@ double omega_estimate::lambda_max_relative_error() const noexcept {
   return lambda_max > 0.0 ? lambda_max_error / lambda_max : std::numeric_limits<double>::infinity();
 }
 
-omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
-                              const stop_predicate& stop) {
+namespace {
+
+/// estimate_omega on one process (\p part null) or on this process's rows of a distributed matrix.
+omega_estimate estimate(const csr_view& A, const spectral_options& o, const stop_predicate& stop,
+                        const detail::spectral_part* part) {
   const auto t0 = std::chrono::steady_clock::now();
   omega_estimate out;
   const int n = A.rows;
-  if (n <= 0) return out;
+  if (n <= 0 && part == nullptr) return out;
   const int k_cap = std::max(o.max_steps, 1);
   const auto un = static_cast<std::size_t>(n);
   std::vector<double> s(un);
   for (std::size_t i = 0; i < un; ++i) s[i] = std::sqrt(A.inv_diag[i]);
 
-  lanczos run(n, o.seed);
+  lanczos run(n, o.seed, part != nullptr ? part->first_row : 0,
+              part != nullptr ? &part->sum : nullptr);
   std::vector<double> partial;
-  const auto op = [&](const double* v, double* w) { return scaled_matvec(A, s, v, w, partial); };
+  const auto op = [&](const double* v, double* w) {
+    return part != nullptr ? part->apply(v, w) : scaled_matvec(A, s, v, w, partial);
+  };
   // The operator moves what a sweep moves (values, columns, row pointers, three vectors).
-  const double sweep_bytes = static_cast<double>(A.sweep_bytes(0, n));
+  const double sweep_bytes = std::max(1.0, static_cast<double>(A.sweep_bytes(0, n)));
   double cost = 0.0;
   double budget = std::max(o.min_budget_sweeps, 1.0);
+  // A step's cost in sweeps; across processes from the totals, so that every process takes the
+  // same decisions (a process that stopped alone would leave the others in a reduction).
+  std::array<double, 2> bytes{sweep_bytes, run.vector_bytes_per_step()};
+  if (part != nullptr) part->sum(bytes);
+  const double step_cost = (bytes[0] + bytes[1]) / bytes[0];
   ritz_extremes ext;
   int next_check = 1;
   int analyzed = 0;  // the step count ext belongs to
@@ -453,7 +484,6 @@ omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
   std::vector<check> history;
   bool exact = false;
   while (true) {
-    const double step_cost = (sweep_bytes + run.vector_bytes_per_step()) / sweep_bytes;
     throw_if_stopped(stop);
     const bool more = run.step(op);
     cost += step_cost;
@@ -489,7 +519,7 @@ omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
                         o.budget_fraction * predicted_sor_sweeps(ext.min, o.tolerance));
       if (accurate || last) break;
     }
-    if (cost + (sweep_bytes + run.vector_bytes_per_step()) / sweep_bytes > budget) {
+    if (cost + step_cost > budget) {
       if (analyzed != k) ext = run.extremes();
       break;
     }
@@ -503,16 +533,20 @@ omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
                             out.lambda_max_error <= o.accuracy * std::abs(out.lambda_max));
   out.lanczos_steps = run.steps();
   throw_if_stopped(stop);
-  const auto [bipartite, consistent] = graph_tests(A);
-  out.bipartite = bipartite;
-  out.consistently_ordered = consistent;
-  cost += (4.0 * static_cast<double>(A.nnz()) + 16.0 * n) / sweep_bytes;
+  if (part == nullptr) {
+    // Across processes the graph is not whole here: both stay false (the rules are then
+    // heuristics, as for any matrix that is not consistently ordered).
+    const auto [bipartite, consistent] = graph_tests(A);
+    out.bipartite = bipartite;
+    out.consistently_ordered = consistent;
+    cost += (4.0 * static_cast<double>(A.nnz()) + 16.0 * n) / sweep_bytes;
+  }
   out.budget_sweeps = budget;
   out.jacobi_rho = std::max(std::abs(1.0 - out.lambda_min), std::abs(1.0 - out.lambda_max));
   out.predicted_sweeps = predicted_sor_sweeps(out.lambda_min, o.tolerance);
 
   const double before_beta = cost;
-  if (o.estimate_beta && n > 1) {
+  if (o.estimate_beta && n > 1 && part == nullptr) {
     // beta = lambda_max(Lt Lt^T) converges fast (it is the large end): a short run, its upper
     // bound taken. Each product is one pass over the matrix (two half passes).
     lanczos lu(n, o.seed + 1);
@@ -535,6 +569,22 @@ omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
+
+}  // namespace
+
+omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
+                              const stop_predicate& stop) {
+  return estimate(A, o, stop, nullptr);
+}
+
+namespace detail {
+
+omega_estimate estimate_omega(const csr_view& A, const spectral_options& o,
+                              const spectral_part& part) {
+  return estimate(A, o, {}, &part);
+}
+
+}  // namespace detail
 
 double residual_norm(const csr_view& A, std::span<const double> b, std::span<const double> x) {
   const int n = A.rows;

@@ -222,7 +222,8 @@ void add_solver_flags(CLI::App& app, solver_flags& flags) {
                  "(Jacobi: the weight; see asor info)")
       ->capture_default_str();
   app.add_option("--blocks", flags.blocks,
-                 "Row blocks (0 = one per thread for synchronous methods, 4 per thread for async)")
+                 "Row blocks (0 = one per thread for synchronous methods, 4 per thread for "
+                 "async; under mpirun, per rank, one per thread)")
       ->capture_default_str();
   app.add_option("--tol", flags.tolerance, "Tolerance on the true relative residual ||b-Ax||/||b||")
       ->capture_default_str();
@@ -237,7 +238,13 @@ void add_solver_flags(CLI::App& app, solver_flags& flags) {
                  "async): 1 .. 8, or auto (from the bandwidth and the cache size); with a fixed "
                  "omega the iterate is the same for every value")
       ->capture_default_str();
-  app.add_flag("--l1", flags.l1, "Use the l1 diagonal (async, block-jacobi)");
+  app.add_flag("--l1", flags.l1,
+               "Use the l1 diagonal at every block boundary (async, block-jacobi)");
+  app.add_option("--halo-diagonal", flags.halo_diagonal,
+                 "Under mpirun, the diagonal of the rows that read other ranks' values: l1 (adds "
+                 "the absolute values of those entries; convergent for every omega) or plain")
+      ->check(CLI::IsMember({"l1", "plain"}))
+      ->capture_default_str();
   app.add_option("--ordering", flags.ordering,
                  "Row order: natural, rcm (reverse Cuthill-McKee) or auto (rcm for async and "
                  "block-jacobi on 2+ threads when it halves the bandwidth)")
@@ -319,6 +326,7 @@ solver_options to_options(const solver_flags& flags) {
   o.local_sweeps = flags.local_sweeps;
   o.pipeline_sweeps = parse_pipeline_sweeps(flags.pipeline_sweeps);
   o.l1 = flags.l1;
+  o.halo = flags.halo_diagonal == "plain" ? halo_diagonal::plain : halo_diagonal::l1;
   o.ordering = ordering_from_string(flags.ordering).value_or(ordering::automatic);
   if (flags.fallback == "omega-one") {
     o.fallback = fallback_policy::omega_one;

@@ -96,6 +96,7 @@ struct solver_flags {
   std::string omega = "auto";
   std::string fallback = "none";
   std::string ordering = "auto";
+  std::string halo_diagonal = "l1";
   int threads = 0;  ///< 0 = asor::default_threads()
   int blocks = 0;
   int local_sweeps = 1;

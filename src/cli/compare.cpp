@@ -7,13 +7,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "asor/config.hpp"
 #include "asor/engine.hpp"
 #include "asor/io/errors.hpp"
 #include "asor/matrix.hpp"
@@ -23,8 +26,12 @@
 #include "cli/json_report.hpp"
 #include "cli/output.hpp"
 #include "cli/plot.hpp"
+#include "cli/processes.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/serve.hpp"
+#if ASOR_HAVE_MPI
+#include "cli/mpi/session.hpp"
+#endif
 
 namespace asor::cli {
 
@@ -47,6 +54,8 @@ struct compare_args {
   std::string reference = "ldlt";
   std::string json;
   std::string plot;
+  std::string partition = "nnz";  ///< under mpirun: how rows are split over the ranks
+  std::string slow_rank;          ///< under mpirun: RANK:FACTOR, a slow rank (benchmarks)
   bool progress_on = false;
   bool progress_off = false;
   bool quiet = false;
@@ -176,11 +185,19 @@ json curve_json(const curve& c) {
               {"verified_residual", numbers(c.verified_residual)}};
 }
 
+/// \returns "2", or "4x2" (ranks x threads) under mpirun.
+std::string threads_label(int threads) {
+  const int ranks = world().size;
+  return ranks > 1 ? std::to_string(ranks) + "x" + std::to_string(threads)
+                   : std::to_string(threads);
+}
+
 json run_json(const configuration& c, std::size_t i) {
   const solve_report& r = c.runs[i].report;
   return json{
       {"method", label(c.m)},
       {"threads", r.threads},
+      {"ranks", r.ranks},
       {"repeat", static_cast<std::int64_t>(i)},
       {"status", std::string(to_string(r.reason))},
       {"converged", r.converged()},
@@ -269,6 +286,7 @@ json compare_json(const compare_args& a, const loaded_system& sys,
   j["time_limit_seconds"] = number_or_null(options.stop.time_limit_seconds);
   j["repeat"] = a.repeat;
   j["available_cores"] = available_cores();
+  j["ranks"] = world().size;
   json m = json::array();
   for (const auto& s : a.methods) m.push_back(json(s));
   j["methods"] = std::move(m);
@@ -413,7 +431,7 @@ void print_tables(const compare_args& a, const loaded_system& sys,
   for (const auto& s : rows) {
     const configuration& c = *s.c;
     names.push_back(label(c.m) + (c.baseline_only ? "+" : ""));
-    counts.push_back(std::to_string(c.threads) + (c.sequential ? "*" : ""));
+    counts.push_back(threads_label(c.threads) + (c.sequential ? "*" : ""));
     any_sequential = any_sequential || c.sequential;
     any_baseline = any_baseline || c.baseline_only;
     any_unconverged = any_unconverged || !c.all_converged();
@@ -427,7 +445,8 @@ void print_tables(const compare_args& a, const loaded_system& sys,
   std::printf("time, median and range over the repeats\n");
   std::printf("%-13s %7s %5s  %-26s  %-26s  %7s  %9s  %9s\n", "", "", "", solve_head.c_str(),
               setup_head.c_str(), "speedup", "speedup", "speedup");
-  std::printf("%-13s %7s %5s  %8s %8s %8s  %8s %8s %8s  %7s  %9s  %9s\n", "method", "threads",
+  const char* count_head = world().distributed() ? "ranksxt" : "threads";
+  std::printf("%-13s %7s %5s  %8s %8s %8s  %8s %8s %8s  %7s  %9s  %9s\n", "method", count_head,
               "conv", "median", "min", "max", "median", "min", "max", "vs SOR", "vs direct",
               "vs direct");
   std::printf("%-13s %7s %5s  %26s  %26s  %7s  %9s  %9s\n", "", "", "", "", "", "", "solve",
@@ -448,7 +467,7 @@ void print_tables(const compare_args& a, const loaded_system& sys,
   // Table 2: convergence.
   std::printf("\nconvergence, median and range over the repeats\n");
   std::printf("%-13s %7s  %-20s  %-29s\n", "", "", "sweeps", "true residual");
-  std::printf("%-13s %7s  %6s %6s %6s  %9s %9s %9s\n", "method", "threads", "median", "min", "max",
+  std::printf("%-13s %7s  %6s %6s %6s  %9s %9s %9s\n", "method", count_head, "median", "min", "max",
               "median", "min", "max");
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const summary_row& s = rows[i];
@@ -491,9 +510,35 @@ void print_tables(const compare_args& a, const loaded_system& sys,
   flush_stdout();
 }
 
-int run_compare(const compare_args& a, const global_flags& global) {
-  setup_logging(global.log_level, a.quiet);
+/// \returns the methods of \p given that run across ranks under mpirun: async and block-jacobi
+/// by default. \throws usage_error for any other.
+std::vector<std::string> distributed_methods(const std::vector<std::string>& given) {
+  if (given == compare_args{}.methods) return {"async", "block-jacobi"};
+  for (const auto& name : given) {
+    if (name != "async" && name != "block-jacobi") {
+      throw usage_error("--methods " + name + ": across " + std::to_string(world().size) +
+                        " ranks only async and block-jacobi run (docs/distributed.md)");
+    }
+  }
+  return given;
+}
+
+int run_compare(const compare_args& given, const global_flags& global) {
+  // Under mpirun -np N > 1 every rank runs this function: rank 0 checks the outputs, reads the
+  // files, times the direct solve, prints and writes; every solve runs across the ranks
+  // (docs/distributed.md).
+  const bool root = world().root();
+  const bool across_ranks = world().distributed();
+  compare_args a = given;
+  if (across_ranks) a.methods = distributed_methods(a.methods);
+  setup_logging(global.log_level, a.quiet || !root);
   if (a.repeat < 1) throw usage_error("--repeat: must be at least 1");
+  if (!across_ranks && !a.slow_rank.empty()) {
+    throw usage_error("--slow-rank: only across MPI ranks (mpirun -np N with N > 1)");
+  }
+  if (across_ranks && !a.serve.address.empty()) {
+    throw usage_error("--serve: not across MPI ranks (run the monitor with one process)");
+  }
   std::vector<method> methods;
   for (const auto& name : a.methods) {
     const auto m = method_from_string(name);
@@ -502,7 +547,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
   }
   if (methods.empty()) throw usage_error("--methods: at least one method is needed");
   std::vector<int> threads = a.threads;
-  if (threads.empty()) threads = {1, default_threads()};
+  if (threads.empty()) threads = {1, across_ranks ? default_threads_per_rank() : default_threads()};
   for (const int t : threads) {
     if (t < 1) throw usage_error("--threads: thread counts must be at least 1");
   }
@@ -512,35 +557,48 @@ int run_compare(const compare_args& a, const global_flags& global) {
   flags.method = "sor";
   const solver_options base = to_options(flags);
   const auto reference = parse_reference(a.reference);
-  // The outputs, the plotting script and its interpreter are checked before any work.
-  const output_file json_out("--json", a.json);
-  const output_file plot_out("--plot", a.plot);
-  check_distinct({&json_out, &plot_out});
+  // Rank 0 (the only rank without mpirun) checks the outputs, the plotting script and its
+  // interpreter before any work, and reads the input; every rank learns how that went.
+  output_file json_out;
+  output_file plot_out;
   std::optional<plot_tool> plotter;
-  if (plot_out.wanted()) {
-    check_plot_output(plot_out);
-    plotter = find_plot_tool();
-  }
-  const bool table = !a.quiet && !json_out.to_stdout() && !plot_out.to_stdout();
-  const bool any_parallel = std::any_of(methods.begin(), methods.end(), [](method m) {
-    return m != method::sor && m != method::ssor;
-  });
-  if (any_parallel) warn_if_oversubscribed(threads.back());
-
-  const loaded_system sys = load_system(a.matrix, a.rhs, a.input);
+  loaded_system sys;
   std::vector<double> inv_diag;
-  try {
-    inv_diag = inverse_diagonal(sys.A);
-  } catch (const input_error& e) {
-    throw e.in_file(a.matrix);
+  std::exception_ptr failure;
+  if (root) {
+    try {
+      json_out = output_file("--json", a.json);
+      plot_out = output_file("--plot", a.plot);
+      check_distinct({&json_out, &plot_out});
+      if (plot_out.wanted()) {
+        check_plot_output(plot_out);
+        plotter = find_plot_tool();
+      }
+      const bool any_parallel = std::any_of(methods.begin(), methods.end(), [](method m) {
+        return m != method::sor && m != method::ssor;
+      });
+      if (any_parallel && !across_ranks) warn_if_oversubscribed(threads.back());
+      sys = load_system(a.matrix, a.rhs, a.input);
+      try {
+        inv_diag = inverse_diagonal(sys.A);
+      } catch (const input_error& e) {
+        throw e.in_file(a.matrix);
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
   }
-  const csr_view view = view_of(sys.A, inv_diag);
-  const int n = view.rows;
+#if ASOR_HAVE_MPI
+  if (across_ranks) share_root_outcome(failure);
+#endif
+  if (failure) std::rethrow_exception(failure);
+  const bool table = root && !a.quiet && !json_out.to_stdout() && !plot_out.to_stdout();
+  const csr_view view = root ? view_of(sys.A, inv_diag) : csr_view{};
 
   // Configurations in table order: the SOR baseline first, then each method at each count.
   std::vector<configuration> configs;
   const bool sor_asked = std::find(methods.begin(), methods.end(), method::sor) != methods.end();
-  configs.push_back({method::sor, 1, true, !sor_asked, {}});
+  if (!across_ranks) configs.push_back({method::sor, 1, true, !sor_asked, {}});
   for (const method m : methods) {
     if (m == method::sor) continue;
     const bool sequential = m == method::ssor;
@@ -552,7 +610,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
   }
 
   std::optional<direct_result> direct;
-  if (reference) {
+  if (reference && root) {
     std::vector<double> total;
     std::vector<double> factor;
     std::vector<double> solution;
@@ -580,13 +638,24 @@ int run_compare(const compare_args& a, const global_flags& global) {
 
   std::optional<interrupt_guard> interrupts(std::in_place);  // reset when the solves are done
   const auto monitor = start_monitor(a.serve, "asor compare " + base_name(a.matrix));
-  const bool show = progress_wanted(a.progress_on, a.progress_off || a.quiet);
+  const bool show = root && progress_wanted(a.progress_on, a.progress_off || a.quiet);
   const std::size_t total = configs.size() * static_cast<std::size_t>(a.repeat);
   std::size_t done = 0;
   bool stopped = false;
   // One engine per configuration, prepared at its first solve and kept for its repeats.
   std::vector<std::unique_ptr<engine>> engines;
   std::vector<solver_options> options;
+  std::span<const double> b{sys.b.data(), static_cast<std::size_t>(sys.b.size())};
+  std::size_t local_rows = static_cast<std::size_t>(view.rows);
+#if ASOR_HAVE_MPI
+  std::optional<distributed_system> split;
+  if (across_ranks) {
+    const std::vector<double> zeros(local_rows, 0.0);  // x0 = 0, rank 0's (others: empty)
+    split.emplace(view, b, zeros, a.partition);
+    b = split->b();
+    local_rows = b.size();
+  }
+#endif
   for (const auto& c : configs) {
     solver_options o = base;
     o.method = c.m;
@@ -599,6 +668,14 @@ int run_compare(const compare_args& a, const global_flags& global) {
     const std::int64_t blocks = o.blocks > 0 ? o.blocks : std::int64_t{4} * c.threads;
     o.record_provisional = c.m == method::async && o.stop.max_sweeps <= max_recorded / blocks;
     try {
+#if ASOR_HAVE_MPI
+      if (split) {
+        inject_slow_rank(o, a.slow_rank);
+        engines.push_back(std::make_unique<engine>(split->make_engine(o)));
+        options.push_back(std::move(o));
+        continue;
+      }
+#endif
       engines.push_back(std::make_unique<engine>(view, o));
     } catch (const std::invalid_argument& e) {
       throw usage_error("invalid solver options for " + label(c.m) + " at " +
@@ -620,10 +697,8 @@ int run_compare(const compare_args& a, const global_flags& global) {
       progress_line line(show, options[k].stop.tolerance, prefix,
                          options[k].stop.time_limit_seconds, options[k].stop.max_sweeps);
       line.show("starting");
-      vector x = vector::Zero(n);
-      solve_report rep = solve_watched(*raw, {sys.b.data(), static_cast<std::size_t>(sys.b.size())},
-                                       {x.data(), static_cast<std::size_t>(x.size())}, line,
-                                       monitor.get(), prefix);
+      std::vector<double> x(local_rows, 0.0);
+      solve_report rep = solve_watched(*raw, b, x, line, monitor.get(), prefix);
       line.finish();
       log()->info("{} x{} #{}: {} in {:.4g} s, {} sweeps, true residual {:.3g}", label(c.m),
                   c.threads, r + 1, to_string(rep.reason), rep.solve_seconds, rep.sweeps.min,
@@ -634,12 +709,19 @@ int run_compare(const compare_args& a, const global_flags& global) {
       rep.provisional.shrink_to_fit();
       record.report = std::move(rep);
       c.runs.push_back(std::move(record));
-      if (interrupted() || (monitor && monitor->cancel_requested())) stopped = true;
+      stopped = interrupted() || (monitor && monitor->cancel_requested());
+#if ASOR_HAVE_MPI
+      if (across_ranks) stopped = any_rank(stopped);  // every rank leaves the loop together
+#endif
     }
   }
   interrupts.reset();
   if (stopped) log()->warn("interrupted: the tables show the runs done so far");
   std::erase_if(configs, [](const configuration& c) { return c.runs.empty(); });
+  const bool all = !stopped && std::all_of(configs.begin(), configs.end(),
+                                           [](const auto& c) { return c.all_converged(); });
+  const int code = all ? exit_ok : exit_not_converged;  // the same on every rank
+  if (!root) return code;
 
   const std::vector<summary_row> rows = summarize(configs, direct);
   const json report = compare_json(a, sys, configs, rows, direct, base, threads);
@@ -650,9 +732,7 @@ int run_compare(const compare_args& a, const global_flags& global) {
     if (table) std::printf("plot: %s\n", plot_out.path().c_str());
   }
   finish_monitor(monitor.get(), a.serve, a.quiet);
-  const bool all = !stopped && std::all_of(configs.begin(), configs.end(),
-                                           [](const auto& c) { return c.all_converged(); });
-  return all ? exit_ok : exit_not_converged;
+  return code;
 }
 
 }  // namespace
@@ -686,8 +766,22 @@ subcommand add_compare(CLI::App& parent, const global_flags& global) {
                   "extension ('-': PNG on stdout)");
   add_progress_flags(*app, args->progress_on, args->progress_off, args->quiet,
                      "No tables on stdout, no progress line, only errors on stderr");
+  app->add_option("--partition", args->partition,
+                  "Under mpirun -np N > 1: split rows over the ranks balanced by nonzeros (nnz) "
+                  "or by METIS (metis)")
+      ->check(CLI::IsMember({"nnz", "metis"}))
+      ->capture_default_str();
+  app->add_option("--slow-rank", args->slow_rank,
+                  "Under mpirun, for benchmarks: RANK:FACTOR makes rank RANK relax FACTOR times "
+                  "slower (it sleeps after each block sweep; docs/distributed.md)");
   add_serve_flags(*app, args->serve);
+#if ASOR_HAVE_MPI
+  return {app, [args, &global] {
+            return with_remote_errors([&] { return run_compare(*args, global); });
+          }};
+#else
   return {app, [args, &global] { return run_compare(*args, global); }};
+#endif
 }
 
 }  // namespace asor::cli

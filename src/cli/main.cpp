@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <new>
 #include <string>
 #include <vector>
@@ -15,18 +16,27 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/output.hpp"
+#include "cli/processes.hpp"
 #include "cli/suggest.hpp"
+#if ASOR_HAVE_MPI
+#include "cli/mpi/session.hpp"
+#endif
 
 namespace {
 
-/// \brief One error line on stderr.
+/// \brief One error line on stderr (under mpirun: printed once, by rank 0; processes.hpp).
 void error_line(const std::string& kind, const std::string& message) {
   std::string text = message;
   for (char& c : text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  std::fprintf(stderr, "asor: %s: %s\n", kind.c_str(), text.c_str());
-  std::fflush(stderr);
+  asor::cli::report_error_line("asor: " + kind + ": " + text + "\n");
+}
+
+/// --help, --version: printed once, by rank 0 under mpirun.
+int exit_once(const CLI::App& app, const CLI::Error& e) {
+  std::ostream nowhere(nullptr);
+  return asor::cli::world().root() ? app.exit(e) : app.exit(e, nowhere, nowhere);
 }
 
 int run(int argc, char** argv) {
@@ -52,11 +62,11 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return exit_once(app, e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return exit_once(app, e);
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return exit_once(app, e);
   } catch (const CLI::ParseError& e) {
     const CLI::App* sub = nullptr;
     for (const auto& c : commands) {
@@ -72,7 +82,13 @@ int run(int argc, char** argv) {
     return exit_usage;
   }
   for (const auto& c : commands) {
-    if (c.app->parsed()) return c.run();
+    if (!c.app->parsed()) continue;
+    // Under mpirun, solve and compare run across the ranks; the others run on rank 0 alone.
+    const std::string name = c.app->get_name();
+    if (world().distributed() && !world().root() && name != "solve" && name != "compare") {
+      return exit_ok;
+    }
+    return c.run();
   }
   error_line("error", "no subcommand given (see 'asor --help')");
   return exit_usage;
@@ -115,6 +131,10 @@ int main(int argc, char** argv) {
   using namespace asor::cli;
   guard_standard_streams();
   share_malloc_arena_under_an_address_limit();
+#if ASOR_HAVE_MPI
+  // Under mpirun / srun every rank runs the tool; every rank exits with the same code.
+  mpi_session session(argc, argv);
+#endif
   int code = run_and_report(argc, argv);
   // Results written to stdout and lost (a full disk, a closed descriptor) are an output error.
   try {
@@ -123,5 +143,9 @@ int main(int argc, char** argv) {
     error_line("error", e.what());
     if (code != exit_internal) code = exit_usage;
   }
+#if ASOR_HAVE_MPI
+  return session.finish(code);
+#else
   return code;
+#endif
 }

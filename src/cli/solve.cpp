@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "asor/config.hpp"
 #include "asor/engine.hpp"
 #include "asor/io/errors.hpp"
 #include "asor/io/matrix_market.hpp"
@@ -20,29 +21,14 @@
 #include "cli/common.hpp"
 #include "cli/json_report.hpp"
 #include "cli/output.hpp"
+#include "cli/processes.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/serve.hpp"
+#include "cli/solve.hpp"
 
 namespace asor::cli {
 
 namespace {
-
-/// \brief The flags of `asor solve`.
-struct solve_args {
-  std::string matrix;
-  std::string rhs;
-  input_flags input;
-  solver_flags solver;
-  std::string reference = "none";
-  std::string x0;
-  std::string x_out;
-  std::string history;
-  std::string json;
-  bool progress_on = false;
-  bool progress_off = false;
-  bool quiet = false;
-  serve_flags serve;
-};
 
 bool is_sequential(method m) { return m == method::sor || m == method::ssor; }
 
@@ -68,7 +54,9 @@ std::string omega_text(const solve_report& r) {
 std::string method_text(const solve_report& r, int local_sweeps) {
   const std::string dir(to_string(r.direction));
   const std::string w = omega_text(r);
-  const std::string threads = plural(r.threads, "thread");
+  const std::string threads = r.ranks > 1
+                                  ? plural(r.ranks, "rank") + " x " + plural(r.threads, "thread")
+                                  : plural(r.threads, "thread");
   std::string text(to_string(r.method));
   switch (r.method) {
     case method::async:
@@ -77,6 +65,7 @@ std::string method_text(const solve_report& r, int local_sweeps) {
       if (local_sweeps > 1) text += ", " + plural(local_sweeps, "local sweep");
       if (r.pipeline_sweeps > 1) text += ", " + plural(r.pipeline_sweeps, "sweep") + " per pass";
       if (r.l1) text += ", l1 diagonal";
+      if (r.halo_l1 && !r.l1) text += ", l1 diagonal on halo rows";
       if (r.ordering == ordering::rcm) text += ", rows in RCM order";
       text += ")";
       break;
@@ -95,6 +84,8 @@ std::string method_text(const solve_report& r, int local_sweeps) {
   }
   return text;
 }
+
+}  // namespace
 
 /// \brief Writes the history CSV: one row per provisional result (async with
 /// record_provisional), or per recorded sweep (synchronous methods, block "all"); verification
@@ -193,6 +184,18 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
                 o.reference_failure.c_str());
   }
   if (r.fallback_used) std::printf("fallback   %s\n", r.fallback.c_str());
+  if (r.ranks > 1 && o.distribution.is_object()) {
+    const json& d = o.distribution;
+    std::printf("ranks      %d, rows split %s, %lld ghost entries, %lld halo messages\n", r.ranks,
+                d.value("partition", std::string("nnz")).c_str(),
+                static_cast<long long>(d.value("ghosts", std::int64_t{0})),
+                static_cast<long long>(r.halo_messages));
+    for (std::size_t k = 0; k < r.rank_sweeps.size(); ++k) {
+      const sweep_stats& s = r.rank_sweeps[k];
+      std::printf("  rank %zu   sweeps min %lld  mean %.1f  max %lld\n", k,
+                  static_cast<long long>(s.min), s.mean, static_cast<long long>(s.max));
+    }
+  }
   if (!o.x_out.empty()) {
     std::printf("output     x written to %s (%s)\n", o.x_out.c_str(),
                 o.x_out_matrix_market ? "Matrix Market array" : "one value per line");
@@ -203,8 +206,45 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
   flush_stdout();
 }
 
+vector load_initial_guess(const std::string& path, const input_flags& input, Eigen::Index rows) {
+  vector x = load_vector(path, input);
+  if (x.size() != rows) {
+    throw input_error(path, 0,
+                      "initial guess has " + std::to_string(x.size()) +
+                          " entries, the matrix has " + std::to_string(rows) + " rows");
+  }
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i])) {
+      throw input_error(path, 0,
+                        "entry " + std::to_string(i) + " of the initial guess is not finite");
+    }
+  }
+  return x;
+}
+
+void write_solution(const output_file& out, const vector& x, solve_outcome& o) {
+  // .mtx (.mtx.gz) is Matrix Market, anything else one value per line, as the inputs are read.
+  o.x_out_matrix_market = out.has_extension(".mtx");
+  out.write([&](std::FILE* f, const std::string& name) {
+    if (o.x_out_matrix_market) {
+      io::write_matrix_market_vector(f, name, x);
+    } else {
+      io::write_plain_vector(f, name, x);
+    }
+  });
+  o.x_out = out.name();
+}
+
+namespace {
+
 int run_solve(const solve_args& a, const global_flags& global) {
+#if ASOR_HAVE_MPI
+  if (world().distributed()) return run_solve_distributed(a, global);  // mpirun -np N, N > 1
+#endif
   setup_logging(global.log_level, a.quiet);
+  if (!a.slow_rank.empty()) {
+    throw usage_error("--slow-rank: only across MPI ranks (mpirun -np N with N > 1)");
+  }
   solver_options options = to_options(a.solver);
   if (options.threads == 0) options.threads = default_threads();
   if (is_sequential(options.method) && options.threads > 1) {
@@ -229,20 +269,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   const int n = static_cast<int>(sys.A.rows());
 
   vector x = vector::Zero(n);
-  if (!a.x0.empty()) {
-    x = load_vector(a.x0, a.input);
-    if (x.size() != n) {
-      throw input_error(a.x0, 0,
-                        "initial guess has " + std::to_string(x.size()) +
-                            " entries, the matrix has " + std::to_string(n) + " rows");
-    }
-    for (Eigen::Index i = 0; i < x.size(); ++i) {
-      if (!std::isfinite(x[i])) {
-        throw input_error(a.x0, 0,
-                          "entry " + std::to_string(i) + " of the initial guess is not finite");
-      }
-    }
-  }
+  if (!a.x0.empty()) x = load_initial_guess(a.x0, a.input, n);
 
   std::vector<double> inv_diag;
   try {
@@ -294,18 +321,7 @@ int run_solve(const solve_args& a, const global_flags& global) {
   }
 
   // The solution first: it is what the solve was for.
-  if (x_out.wanted()) {
-    // .mtx (.mtx.gz) is Matrix Market, anything else one value per line, as the inputs are read.
-    o.x_out_matrix_market = x_out.has_extension(".mtx");
-    x_out.write([&](std::FILE* f, const std::string& name) {
-      if (o.x_out_matrix_market) {
-        io::write_matrix_market_vector(f, name, x);
-      } else {
-        io::write_plain_vector(f, name, x);
-      }
-    });
-    o.x_out = x_out.name();
-  }
+  if (x_out.wanted()) write_solution(x_out, x, o);
   if (reference) {
     o.reference_name = std::string(to_string(*reference));
     try {
@@ -353,6 +369,14 @@ subcommand add_solve(CLI::App& parent, const global_flags& global) {
                   "('-': stdout; .gz: compressed)");
   app->add_option("--history", args->history, "Write the residual history (CSV; '-': stdout)");
   app->add_option("--json", args->json, "Write the JSON report to a file, or '-' for stdout");
+  app->add_option("--partition", args->partition,
+                  "Under mpirun -np N > 1: split rows over the ranks balanced by nonzeros (nnz) "
+                  "or by METIS (metis)")
+      ->check(CLI::IsMember({"nnz", "metis"}))
+      ->capture_default_str();
+  app->add_option("--slow-rank", args->slow_rank,
+                  "Under mpirun, for benchmarks: RANK:FACTOR makes rank RANK relax FACTOR times "
+                  "slower (it sleeps after each block sweep; docs/distributed.md)");
   add_progress_flags(*app, args->progress_on, args->progress_off, args->quiet,
                      "No summary on stdout, no progress line, only errors on stderr");
   add_serve_flags(*app, args->serve);

@@ -53,10 +53,12 @@ json solve_json(const solve_outcome& o) {
   j["n"] = o.n;
   j["nnz"] = o.nnz;
   j["threads"] = r.threads;
+  j["ranks"] = r.ranks;
   j["blocks"] = r.blocks;
   j["local_sweeps"] = o.local_sweeps;
   j["pipeline_sweeps"] = r.pipeline_sweeps;
   j["l1"] = r.l1;
+  j["halo_diagonal"] = r.ranks > 1 ? json(r.halo_l1 ? "l1" : "plain") : json(nullptr);
   j["ordering"] = std::string(to_string(r.ordering));
   j["omega"] = number_or_null(r.omega);
   j["omega_auto"] = r.omega_auto;
@@ -106,6 +108,7 @@ json solve_json(const solve_outcome& o) {
   j["fallback"] = r.fallback_used ? json(r.fallback) : json(nullptr);
   j["x_out"] = o.x_out.empty() ? json(nullptr) : json(o.x_out);
   j["history_out"] = o.history_out.empty() ? json(nullptr) : json(o.history_out);
+  j["distribution"] = o.distribution.is_object() ? o.distribution : json(nullptr);
   return j;
 }
 

@@ -40,6 +40,7 @@ struct solve_outcome {
   std::string x_out;                          ///< where x was written, empty for nowhere
   bool x_out_matrix_market = false;           ///< in Matrix Market (else one value per line)
   std::string history_out;                    ///< where the history was written
+  json distribution;  ///< across MPI ranks: the split and each rank's sweeps; null otherwise
 };
 
 /// \returns the `asor.solve/1` document of \p o.

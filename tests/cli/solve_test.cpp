@@ -29,10 +29,12 @@ const char* const solve_keys[] = {"schema",
                                   "n",
                                   "nnz",
                                   "threads",
+                                  "ranks",
                                   "blocks",
                                   "local_sweeps",
                                   "pipeline_sweeps",
                                   "l1",
+                                  "halo_diagonal",
                                   "ordering",
                                   "omega",
                                   "omega_auto",
@@ -57,7 +59,8 @@ const char* const solve_keys[] = {"schema",
                                   "error_vs_ones",
                                   "fallback",
                                   "x_out",
-                                  "history_out"};
+                                  "history_out",
+                                  "distribution"};
 
 json parse_object(const std::string& text) {
   json v = json::parse(text);
