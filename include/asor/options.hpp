@@ -44,9 +44,9 @@ enum class fallback_policy {
 enum class halo_diagonal {
   /// the l1 diagonal on those rows: a_ii plus the absolute values of the row's entries in other
   /// ranks' columns. The halo values a rank reads are a message old, so across ranks the
-  /// relaxation is block-Jacobi-like; with the l1 diagonal that is convergent for every omega in
-  /// (0, 2) on any SPD matrix, without it only for a small omega on matrices that are not
-  /// H-matrices (nos1, nos6).
+  /// relaxation is block-Jacobi-like; with the l1 diagonal, block-Jacobi SOR converges for every
+  /// omega in (0, 2) on any SPD matrix; with a_ii it may not near omega = 2 (nos1 and nos6,
+  /// which are not H-matrices, do not converge on 4 ranks).
   l1,
   plain,  ///< a_ii: the shared-memory kernel unchanged (fastest on M-matrices such as Poisson)
 };
