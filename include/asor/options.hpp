@@ -44,9 +44,10 @@ enum class fallback_policy {
 enum class halo_diagonal {
   /// the l1 diagonal on those rows: a_ii plus the absolute values of the row's entries in other
   /// ranks' columns. The halo values a rank reads are a message old, so across ranks the
-  /// relaxation is block-Jacobi-like; with the l1 diagonal, block-Jacobi SOR converges for every
-  /// omega in (0, 2) on any SPD matrix; with a_ii it may not near omega = 2 (nos1 and nos6,
-  /// which are not H-matrices, do not converge on 4 ranks).
+  /// relaxation is block-Jacobi-like; with the l1 diagonal, block-Jacobi SOR with one block
+  /// per rank converges for every omega in (0, 2) on any SPD matrix (for async it is a
+  /// safeguard, not a proof); with a_ii it may not near omega = 2 (nos1 and nos6, which are not
+  /// H-matrices, do not converge on 4 ranks).
   l1,
   plain,  ///< a_ii: the shared-memory kernel unchanged (fastest on M-matrices such as Poisson)
 };
@@ -88,7 +89,8 @@ struct solver_options {
   /// measurably faster on the machines measured (docs/performance.md, "Pipelined sweeps").
   int pipeline_sweeps = 1;
   bool l1 = false;  ///< l1 diagonal at every block boundary (async and block-Jacobi)
-  /// the rows that read other ranks' values, across ranks (async and block-Jacobi)
+  /// the rows that read other ranks' values, across ranks (async and block-Jacobi); l1 always
+  /// when l1 is on
   halo_diagonal halo = halo_diagonal::l1;
   /// row order of the solve (see ordering); x and b stay in the caller's order
   asor::ordering ordering = asor::ordering::automatic;

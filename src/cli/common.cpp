@@ -242,7 +242,8 @@ void add_solver_flags(CLI::App& app, solver_flags& flags) {
                "Use the l1 diagonal at every block boundary (async, block-jacobi)");
   app.add_option("--halo-diagonal", flags.halo_diagonal,
                  "Under mpirun, the diagonal of the rows that read other ranks' values: l1 (adds "
-                 "the absolute values of those entries; convergent for every omega) or plain")
+                 "the absolute values of those entries: block-Jacobi across ranks converges for "
+                 "every omega; implied by --l1) or plain")
       ->check(CLI::IsMember({"l1", "plain"}))
       ->capture_default_str();
   app.add_option("--ordering", flags.ordering,
