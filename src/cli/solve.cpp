@@ -206,6 +206,42 @@ void print_summary(const solve_outcome& o, std::size_t history_rows) {
   flush_stdout();
 }
 
+void finish_solve(const solve_args& a, const solver_options& options, const loaded_system& sys,
+                  const vector& x, const std::optional<reference_solver>& reference,
+                  const output_file& json_out, const output_file& x_out,
+                  const output_file& history_out, solve_outcome& o) {
+  o.matrix_path = a.matrix;
+  o.rhs_path = a.rhs;
+  o.n = static_cast<int>(sys.A.rows());
+  o.nnz = sys.A.nonZeros();
+  o.max_sweeps = options.stop.max_sweeps;
+  o.time_limit = options.stop.time_limit_seconds;
+  o.local_sweeps = options.local_sweeps;
+  if (sys.b_generated) {
+    const vector ones = vector::Ones(x.size());
+    o.error_vs_ones = (x - ones).norm() / ones.norm();
+  }
+  if (x_out.wanted()) write_solution(x_out, x, o);
+  if (reference) {
+    o.reference_name = std::string(to_string(*reference));
+    try {
+      o.reference = check_against_reference(sys.A, sys.b, x, *reference);
+    } catch (const std::runtime_error& e) {
+      o.reference_failure = e.what();
+      log()->warn("reference solve failed: {}", e.what());
+    }
+  }
+  std::size_t history_rows = 0;
+  if (history_out.wanted()) {
+    history_rows = write_history(history_out, o.report);
+    o.history_out = history_out.name();
+  }
+  if (json_out.wanted()) write_json(solve_json(o), json_out);
+  const bool summary =
+      !a.quiet && !json_out.to_stdout() && !x_out.to_stdout() && !history_out.to_stdout();
+  if (summary) print_summary(o, history_rows);
+}
+
 vector load_initial_guess(const std::string& path, const input_flags& input, Eigen::Index rows) {
   vector x = load_vector(path, input);
   if (x.size() != rows) {
@@ -261,8 +297,6 @@ int run_solve(const solve_args& a, const global_flags& global) {
   const output_file x_out("--x-out", a.x_out);
   const output_file history_out("--history", a.history);
   check_distinct({&json_out, &x_out, &history_out});
-  const bool summary =
-      !a.quiet && !json_out.to_stdout() && !x_out.to_stdout() && !history_out.to_stdout();
   warn_if_oversubscribed(options.threads);
 
   loaded_system sys = load_system(a.matrix, a.rhs, a.input);
@@ -304,41 +338,11 @@ int run_solve(const solve_args& a, const global_flags& global) {
   log()->info("stopped: {} after {} sweeps, {:.4g} s", to_string(r.reason), r.sweeps.min,
               r.solve_seconds);
 
-  o.matrix_path = a.matrix;
-  o.rhs_path = a.rhs;
-  o.n = n;
-  o.nnz = sys.A.nonZeros();
-  o.max_sweeps = options.stop.max_sweeps;
-  o.time_limit = options.stop.time_limit_seconds;
-  o.local_sweeps = options.local_sweeps;
   if (r.reason == stop_reason::cancelled && !interrupted() && monitor &&
       monitor->cancel_requested()) {
     o.cancelled_by = "the monitor page's Cancel";
   }
-  if (sys.b_generated) {
-    const vector ones = vector::Ones(n);
-    o.error_vs_ones = (x - ones).norm() / ones.norm();
-  }
-
-  // The solution first: it is what the solve was for.
-  if (x_out.wanted()) write_solution(x_out, x, o);
-  if (reference) {
-    o.reference_name = std::string(to_string(*reference));
-    try {
-      o.reference = check_against_reference(sys.A, sys.b, x, *reference);
-    } catch (const std::runtime_error& e) {
-      o.reference_failure = e.what();
-      log()->warn("reference solve failed: {}", e.what());
-    }
-  }
-
-  std::size_t history_rows = 0;
-  if (history_out.wanted()) {
-    history_rows = write_history(history_out, r);
-    o.history_out = history_out.name();
-  }
-  if (json_out.wanted()) write_json(solve_json(o), json_out);
-  if (summary) print_summary(o, history_rows);
+  finish_solve(a, options, sys, x, reference, json_out, x_out, history_out, o);
   finish_monitor(monitor.get(), a.serve, a.quiet);
   return r.converged() ? exit_ok : exit_not_converged;
 }

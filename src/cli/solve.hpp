@@ -4,6 +4,7 @@
 /// MPI ranks (mpi/solve_distributed.cpp).
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -47,6 +48,16 @@ void write_solution(const output_file& out, const vector& x, solve_outcome& o);
 
 /// \brief The human summary on stdout.
 void print_summary(const solve_outcome& o, std::size_t history_rows);
+
+/// \brief What both runs do after the solve, on the process that reports: fills \p o's fields
+/// from the flags, the options and the system, writes the outputs (the solution first, as it is
+/// what the solve was for; then the reference check, the history, the JSON) and prints the
+/// summary unless \p a is quiet or an output goes to stdout.
+/// \throws output_error naming the file.
+void finish_solve(const solve_args& a, const solver_options& options, const loaded_system& sys,
+                  const vector& x, const std::optional<reference_solver>& reference,
+                  const output_file& json_out, const output_file& x_out,
+                  const output_file& history_out, solve_outcome& o);
 
 /// \brief `asor solve` under `mpirun -np N` with N > 1 (mpi/solve_distributed.cpp): rank 0 reads
 /// the files, every rank solves its rows, rank 0 reports and writes.

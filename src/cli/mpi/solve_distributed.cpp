@@ -102,37 +102,7 @@ int run_solve_distributed(const solve_args& a, const global_flags& global) {
                 r.solve_seconds);
     const int n = static_cast<int>(sys.A.rows());
     const vector xv = Eigen::Map<const vector>(x_all.data(), n);
-    o.matrix_path = a.matrix;
-    o.rhs_path = a.rhs;
-    o.n = n;
-    o.nnz = sys.A.nonZeros();
-    o.max_sweeps = options.stop.max_sweeps;
-    o.time_limit = options.stop.time_limit_seconds;
-    o.local_sweeps = options.local_sweeps;
-    if (sys.b_generated) {
-      const vector ones = vector::Ones(n);
-      o.error_vs_ones = (xv - ones).norm() / ones.norm();
-    }
-    // The solution first: it is what the solve was for.
-    if (x_out.wanted()) write_solution(x_out, xv, o);
-    if (reference) {
-      o.reference_name = std::string(to_string(*reference));
-      try {
-        o.reference = check_against_reference(sys.A, sys.b, xv, *reference);
-      } catch (const std::runtime_error& e) {
-        o.reference_failure = e.what();
-        log()->warn("reference solve failed: {}", e.what());
-      }
-    }
-    std::size_t history_rows = 0;
-    if (history_out.wanted()) {
-      history_rows = write_history(history_out, r);
-      o.history_out = history_out.name();
-    }
-    if (json_out.wanted()) write_json(solve_json(o), json_out);
-    const bool summary =
-        !a.quiet && !json_out.to_stdout() && !x_out.to_stdout() && !history_out.to_stdout();
-    if (summary) print_summary(o, history_rows);
+    finish_solve(a, options, sys, xv, reference, json_out, x_out, history_out, o);
     return code;
   });
 }
