@@ -209,7 +209,10 @@ bool engine::impl::prepare(const solver_options& o, const stop_predicate& stop) 
     p.omega = choice.omega;
     p.omega_min = choice.omega_min;
     p.omega_max = choice.omega_max;
-    p.consistently_ordered = est.consistently_ordered;
+    // Multicolor sweeps in the coloring's order: with at most two colors (red-black) that order
+    // is consistently ordered whatever the natural one is.
+    p.consistently_ordered =
+        m == method::multicolor ? p.color_offsets.size() <= 3 : est.consistently_ordered;
     p.lambda_min = est.lambda_min;
     logger()->info(
         "omega auto: lambda(D^-1 A) in [{:.4g} (+0/-{:.2g}), {:.4g} (+{:.2g})], {} Lanczos "

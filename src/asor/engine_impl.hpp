@@ -28,7 +28,8 @@ struct prepared_method {
   double omega = 1.0;
   bool omega_auto = false;
   /// auto: the range the omega controller may move omega in (choose_omega), and whether the
-  /// matrix is consistently ordered (Young's relation holds: the SOR controller may trust it)
+  /// order the method sweeps in is consistently ordered (Young's relation holds: the SOR
+  /// controller may trust it): the natural order for SOR, the coloring's for multicolor
   double omega_min = 1.0;
   double omega_max = 1.0;
   bool consistently_ordered = false;

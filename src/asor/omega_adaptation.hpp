@@ -5,9 +5,13 @@
 // synchronous schedules, the coordinator for the asynchronous one; the driver between rounds,
 // when the coordinator is idle), so it needs no synchronization.
 //
-// - sequential SOR (forward or backward sweeps): sor_omega_controller, fed every complete sweep;
-// - multicolor, block-Jacobi and asynchronous SOR: parallel_omega_backoff, fed every global
-//   residual (provisional from the decision loop, true from the driver's verifications);
+// - sequential SOR and multicolor SOR (forward or backward sweeps): sor_omega_controller, fed
+//   every complete sweep. Multicolor SOR is sequential SOR in the coloring's order, whatever the
+//   number of threads (rows of one color do not couple), so the controller's theory holds for it
+//   as is; with two colors that order is consistently ordered (Young's relation exact);
+// - block-Jacobi and asynchronous SOR (and multicolor in the symmetric direction):
+//   parallel_omega_backoff, fed every global residual (provisional from the decision loop, true
+//   from the driver's verifications);
 // - SSOR, the symmetric direction and weighted Jacobi: the estimate's rule only (not adapted);
 // - a fixed omega given by the user: never adapted (the object is inactive).
 
@@ -30,7 +34,8 @@ class omega_adaptation {
   omega_adaptation(const solver_options& o, const prepared_method& p) {
     if (!p.omega_auto) return;
     const sweep_direction d = o.method == method::ssor ? sweep_direction::symmetric : o.direction;
-    if (o.method == method::sor && d != sweep_direction::symmetric) {
+    if ((o.method == method::sor || o.method == method::multicolor) &&
+        d != sweep_direction::symmetric) {
       sor_omega_controller::settings s;
       s.omega_min = std::min(p.omega_min, p.omega);
       s.omega_max = std::max(p.omega_max, p.omega);
