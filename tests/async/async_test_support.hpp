@@ -6,16 +6,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <span>
 #include <string>
 #include <thread>
 
 #include "asor/asor.hpp"
+#include "support/watchdog.hpp"
 
 namespace asor::test {
 
@@ -39,35 +38,11 @@ inline int repeat_count() {
   return 1;
 }
 
-/// Fails the test (and aborts the process, so ctest reports it) when a scope outlives its limit:
-/// a hung solve must fail, not stall CI.
-class watchdog {
+/// A scope with a time limit: aborts the process (ctest reports the test as failed) when it hangs.
+class watchdog : public test_support::watchdog {
  public:
   explicit watchdog(std::chrono::seconds limit, std::string what = "test")
-      : thread_([this, limit, what = std::move(what)] {
-          std::unique_lock lock(m_);
-          if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
-            std::fprintf(stderr, "watchdog: %s still running after %lld s: hung\n", what.c_str(),
-                         static_cast<long long>(limit.count()));
-            std::abort();
-          }
-        }) {}
-  ~watchdog() {
-    {
-      const std::lock_guard lock(m_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  watchdog(const watchdog&) = delete;
-  watchdog& operator=(const watchdog&) = delete;
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
+      : test_support::watchdog(limit, std::move(what), [] { std::abort(); }) {}
 };
 
 /// A prepared system: A (owned), its inverse diagonal, b = A * ones.

@@ -9,18 +9,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "asor/asor.hpp"
 #include "asor/distributed.hpp"
+#include "support/watchdog.hpp"
 
 namespace asor::mpi_test {
 
@@ -52,36 +51,13 @@ inline std::uint64_t test_seed(std::uint64_t fallback) {
   return seed;
 }
 
-/// Aborts every rank (MPI_Abort) when a scope outlives its limit: a hung distributed solve must
-/// fail the test, not stall CI.
-class watchdog {
+/// A scope with a time limit: aborts every rank (MPI_Abort) when it hangs.
+class watchdog : public test_support::watchdog {
  public:
-  explicit watchdog(std::chrono::seconds limit, std::string what)
-      : thread_([this, limit, what = std::move(what)] {
-          std::unique_lock lock(m_);
-          if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
-            std::fprintf(stderr, "watchdog (rank %d): %s still running after %lld s: hung\n",
-                         world_rank(), what.c_str(), static_cast<long long>(limit.count()));
-            std::fflush(stderr);
-            MPI_Abort(MPI_COMM_WORLD, 99);
-          }
-        }) {}
-  ~watchdog() {
-    {
-      const std::lock_guard lock(m_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  watchdog(const watchdog&) = delete;
-  watchdog& operator=(const watchdog&) = delete;
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
+  watchdog(std::chrono::seconds limit, std::string what)
+      : test_support::watchdog(limit,
+                               "rank " + std::to_string(world_rank()) + ": " + std::move(what),
+                               [] { MPI_Abort(MPI_COMM_WORLD, 99); }) {}
 };
 
 /// A system on rank 0 (empty elsewhere): A, its inverse diagonal, b = A * ones.
