@@ -3,7 +3,7 @@
 # async against the synchronous methods on the same kernels) and under `mpirun -np 1..16` (async
 # across ranks against block-Jacobi SOR, with and without one rank slowed), plus ranks x threads
 # mixes. Writes one JSON report per run into OUT_DIR; bench/scaling_report.py turns them into the
-# tables of docs/performance.md ("Scaling on 16 cores").
+# tables of docs/scaling.md.
 #
 #   bench/scaling.sh [BUILD_DIR] [OUT_DIR]
 #
