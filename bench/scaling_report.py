@@ -55,7 +55,7 @@ def threads_table(path):
           "the mean sweeps over the blocks); ✗: runs that did not converge.\n")
 
 
-def ranks_table(name, paths):
+def ranks_table(name, paths, slow_factor):
     rows = []
     for p in paths:
         tag = os.path.basename(p)[len("ranks_" + name + "_"):-len(".json")]
@@ -91,22 +91,22 @@ def ranks_table(name, paths):
                              t if ok else None)
         a, b = cells["async"], cells["block-jacobi"]
         ratio = "%.2f" % (b[2] / a[2]) if a[2] and b[2] else "-"
-        print(f"| {ranks} × {threads} | {'1 (×' + SLOW + ')' if slow else 'none'} | {a[0]} | "
+        print(f"| {ranks} × {threads} | {'1 (×' + slow_factor + ')' if slow else 'none'} | {a[0]} | "
               f"{a[1]} | {b[0]} | {b[1]} | {ratio} |")
     print("\nSweeps: of the median run, fewest / most over the blocks; ✗: runs that did not "
           "converge.\n")
 
 
 out = sys.argv[1]
-SLOW = "5"
+slow_factor = "5"  # scaling.sh's default; each run's machine.txt says its own
 for machine in sorted(glob.glob(os.path.join(out, "machine*.txt"))):  # one per run of scaling.sh
     text = open(machine).read()
     m = re.search(r"slow (\S+)", text)
-    SLOW = m.group(1) if m else SLOW
+    slow_factor = m.group(1) if m else slow_factor
     print(f"{os.path.basename(machine)}:\n```\n" + text.strip() + "\n```\n")
 for p in sorted(glob.glob(os.path.join(out, "threads_*.json"))):
     threads_table(p)
 names = sorted({os.path.basename(p)[len("threads_"):-len(".json")]
                 for p in glob.glob(os.path.join(out, "threads_*.json"))})
 for name in names:
-    ranks_table(name, sorted(glob.glob(os.path.join(out, f"ranks_{name}_*.json"))))
+    ranks_table(name, sorted(glob.glob(os.path.join(out, f"ranks_{name}_*.json"))), slow_factor)
